@@ -1,0 +1,291 @@
+"""`blueprint`: the command line of the platform blueprint.
+
+Every workflow step (local and in GitHub Actions) is one of these commands.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from blueprint.errors import BlueprintError
+from blueprint.spec import CLOUDS, ENVIRONMENTS_DIR, PlatformSpec, export_schema, load_all, load_env
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Data & ML platform blueprint: environments -> CDK Terrain stacks -> terraform.\n\n"
+    "Start with: blueprint up --env local",
+)
+console = Console()
+err_console = Console(stderr=True)
+
+EnvOpt = Annotated[
+    str, typer.Option("--env", "-e", help="Environment name (environments/<env>.yaml) or path.")
+]
+EnvsOpt = Annotated[
+    list[str] | None, typer.Option("--env", "-e", help="Environment(s); repeat the option. Default: all.")
+]
+CloudsOpt = Annotated[
+    list[str] | None, typer.Option("--cloud", "-c", help="Cloud(s): aws, gcp, azure. Default: all enabled.")
+]
+OutdirOpt = Annotated[Path, typer.Option("--outdir", help="Where stacks are synthesized.")]
+DEFAULT_OUTDIR = Path("cdktf.out")
+
+
+def workdir() -> Path:
+    """The runner's working area: CLI config, plugin cache, emulator PID and logs."""
+    return Path(os.environ.get("BLUEPRINT_HOME", ".blueprint"))
+
+
+def _specs(envs: list[str] | None) -> list[PlatformSpec]:
+    if not envs:
+        return list(load_all().values())
+    return [load_env(e) for e in envs]
+
+
+def _clouds(clouds: list[str] | None) -> set[str] | None:
+    if not clouds:
+        return None
+    unknown = set(clouds) - set(CLOUDS)
+    if unknown:
+        raise BlueprintError(
+            f"--cloud: unknown cloud(s) {sorted(unknown)}", fix=f"use some of {list(CLOUDS)}"
+        )
+    return set(clouds)
+
+
+def _resource_count(stack_dir: Path) -> int:
+    doc = json.loads((stack_dir / "cdk.tf.json").read_text())
+    return sum(len(v) for v in doc.get("resource", {}).values())
+
+
+@app.command()
+def synth(env: EnvsOpt = None, cloud: CloudsOpt = None, outdir: OutdirOpt = DEFAULT_OUTDIR) -> None:
+    """Synthesize stacks to Terraform JSON.  Example: blueprint synth --env dev --cloud aws"""
+    from blueprint.synth import synthesize
+
+    t0 = time.perf_counter()
+    result = synthesize(_specs(env), _clouds(cloud), outdir)
+    table = Table(title=f"synthesized into {outdir}/stacks")
+    for col in ("stack", "depends on", "resources"):
+        table.add_column(col)
+    for s in result.stacks:
+        table.add_row(
+            s.stack_id, ", ".join(s.depends_on) or "-", str(_resource_count(result.stack_dir(s.stack_id)))
+        )
+    console.print(table)
+    console.print(f"{len(result.stacks)} stacks in {time.perf_counter() - t0:.1f} s")
+
+
+@app.command()
+def validate(env: EnvsOpt = None, outdir: OutdirOpt = DEFAULT_OUTDIR) -> None:
+    """`terraform init` + `validate` of every AWS stack, offline (provider mirror, no credentials).
+
+    Example: blueprint validate --env prod
+    """
+    from blueprint.synth import synthesize
+    from blueprint.terraform import Target, TerraformRunner
+
+    result = synthesize(_specs(env), {"aws"}, outdir)
+    runner = TerraformRunner(workdir(), Target.OFFLINE)
+    for s in result.stacks:
+        stack_dir = result.stack_dir(s.stack_id)
+        runner.init(stack_dir)
+        runner.validate(stack_dir)
+        console.print(f"[green]valid[/green] {s.stack_id}")
+
+
+@app.command()
+def plan(
+    env: EnvOpt,
+    stack: Annotated[str | None, typer.Option(help="Only this stack id, e.g. dev-aws-lake.")] = None,
+    offline: Annotated[
+        bool,
+        typer.Option(help="Plan without a cloud: local state, no refresh (default for cloud envs here)."),
+    ] = False,
+    outdir: OutdirOpt = DEFAULT_OUTDIR,
+) -> None:
+    """Plan the AWS stacks of one environment.  Example: blueprint plan --env dev --stack dev-aws-lake"""
+    from blueprint import emulator
+    from blueprint.synth import synthesize
+    from blueprint.terraform import Target, TerraformRunner
+
+    spec = load_env(env)
+    result = synthesize([spec], {"aws"}, outdir)
+    stacks = [s for s in result.stacks if stack is None or s.stack_id == stack]
+    if not stacks:
+        raise BlueprintError(
+            f"--stack {stack}: no such stack in {spec.name}",
+            fix=f"use one of {[s.stack_id for s in result.stacks]}",
+        )
+    emu = emulator.running(workdir()) if spec.emulated and not offline else None
+    if spec.emulated and not offline and emu is None:
+        raise BlueprintError(
+            "no emulator is running", fix="run `blueprint up --env local` first, or pass --offline"
+        )
+    target = Target.EMULATOR if emu else Target.OFFLINE
+    aws = spec.clouds.aws
+    runner = TerraformRunner(workdir(), target, emu, region=aws.region if aws else "us-east-1")
+    for s in stacks:
+        stack_dir = result.stack_dir(s.stack_id)
+        runner.init(stack_dir)
+        res = runner.plan(stack_dir)
+        summary = f"+{res.add} ~{res.change} -{res.destroy}" if res.changes else "no changes"
+        console.print(f"{s.stack_id} ({target.value}): {summary}")
+
+
+@app.command()
+def bootstrap(env: EnvOpt) -> None:
+    """Create the environment's S3 state bucket (versioned, encrypted, no public access).
+
+    Example: blueprint bootstrap --env local
+    """
+    import boto3
+
+    from blueprint import emulator, state
+
+    spec = load_env(env)
+    aws = spec.clouds.aws
+    if aws is None or not aws.enabled:
+        raise BlueprintError(f"{spec.name} has no AWS cloud", fix="enable clouds.aws in the environment file")
+    if spec.emulated:
+        s3 = boto3.client("s3", **emulator.ensure(workdir()).boto3_kwargs(aws.region))
+    else:
+        s3 = boto3.client("s3", region_name=aws.region)
+    bucket, created = state.bootstrap(s3, spec)
+    console.print(f"state bucket {bucket}: {'created' if created else 'exists, settings re-applied'}")
+
+
+@app.command()
+def up(
+    env: Annotated[str, typer.Option("--env", "-e", help="An emulator environment.")] = "local",
+    outdir: OutdirOpt = DEFAULT_OUTDIR,
+) -> None:
+    """Deploy an environment to the embedded AWS emulator, verify it and print what was built.
+
+    Example: blueprint up --env local   (then: blueprint status, blueprint down)
+    """
+    from blueprint import local_env
+
+    spec = load_env(env)
+    with console.status("starting") as status:
+        result = local_env.up(spec, workdir(), outdir, progress=lambda m: status.update(m))
+    _print_up(result)
+    if not result.verified:
+        raise BlueprintError(
+            "verification failed (see the checks above)", fix="read the failed checks; re-run `up`"
+        )
+
+
+def _print_up(result: Any) -> None:
+    table = Table(title=f"environment {result.env} on {result.endpoint}")
+    for col in ("stack", "resources", "outputs"):
+        table.add_column(col)
+    for s in result.stacks:
+        outs = "\n".join(f"{k} = {v}" for k, v in sorted(s.outputs.items()))
+        table.add_row(s.stack_id, str(s.resources), outs)
+    console.print(table)
+    _print_checks(result.checks)
+    steps = ", ".join(f"{k} {v:.1f}s" for k, v in result.timings.items())
+    console.print(
+        f"[bold]{len(result.stacks)} stacks, {result.resources} resources, "
+        f"{sum(c.ok for c in result.checks)}/{len(result.checks)} checks passed, "
+        f"{result.seconds:.1f} s[/bold] ({steps})\nstate: s3://{result.state_bucket}   "
+        "next: blueprint status | blueprint down"
+    )
+
+
+def _print_checks(checks: list[Any]) -> None:
+    failed = [c for c in checks if not c.ok]
+    buckets = sorted({c.subject for c in checks})
+    console.print(
+        f"verify: {len(checks) - len(failed)}/{len(checks)} checks passed on {len(buckets)} buckets"
+    )
+    for c in failed:
+        console.print(f"  [red]FAILED[/red] {c.subject}: {c.name} ({c.detail})")
+
+
+@app.command()
+def verify(env: EnvOpt = "local") -> None:
+    """Smoke-check a deployed emulator environment with boto3.  Example: blueprint verify --env local"""
+    from blueprint import local_env
+
+    checks = local_env.verify(load_env(env), workdir())
+    table = Table(title="verify")
+    for col in ("bucket", "check", "result"):
+        table.add_column(col)
+    for c in checks:
+        table.add_row(c.subject, c.name, "[green]ok[/green]" if c.ok else f"[red]FAILED[/red] {c.detail}")
+    console.print(table)
+    if not all(c.ok for c in checks):
+        raise BlueprintError(
+            "verification failed", fix="re-run `blueprint up` to converge, then verify again"
+        )
+
+
+@app.command()
+def down(env: EnvOpt = "local", outdir: OutdirOpt = DEFAULT_OUTDIR) -> None:
+    """Destroy an emulator environment, delete its state and stop the emulator.
+
+    Example: blueprint down --env local
+    """
+    from blueprint import local_env
+
+    with console.status("destroying") as status:
+        destroyed = local_env.down(load_env(env), workdir(), outdir, progress=lambda m: status.update(m))
+    console.print(f"destroyed {len(destroyed)} stacks: {', '.join(destroyed) or '-'}; emulator stopped")
+
+
+@app.command()
+def status(env: EnvOpt = "local") -> None:
+    """Show the emulator and what each stack's state holds.  Example: blueprint status --env local"""
+    from blueprint import local_env
+
+    st = local_env.status(load_env(env), workdir())
+    if st.endpoint is None:
+        console.print("emulator: not running (start with `blueprint up --env local`)")
+        return
+    console.print(f"emulator: {st.endpoint} (pid {st.pid or 'external'})")
+    for s in st.stacks:
+        console.print(f"  {s.stack_id}: {s.resources} resources")
+
+
+@app.command()
+def schema(
+    check: Annotated[bool, typer.Option(help="Fail if environments/schema.json is out of date.")] = False,
+) -> None:
+    """Write the JSON Schema of environment files to environments/schema.json."""
+    path = ENVIRONMENTS_DIR / "schema.json"
+    current = export_schema()
+    if check:
+        if not path.is_file() or path.read_text() != current:
+            raise BlueprintError(f"{path} is out of date", fix="run `blueprint schema` and commit the result")
+        console.print(f"{path} is current")
+        return
+    path.write_text(current)
+    console.print(f"wrote {path}")
+
+
+def main() -> None:
+    try:
+        app()
+    except BlueprintError as exc:
+        err_console.print(f"[bold red]error:[/bold red] {exc.render()}", highlight=False, markup=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

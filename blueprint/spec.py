@@ -1,0 +1,484 @@
+"""The environment spec: `environments/<env>.yaml` parsed into a validated `PlatformSpec`.
+
+Every error names the file, the field path, what was wrong and the fix (see `SpecError`).
+The vocabulary is shared by all clouds: tags, protection, customer-managed keys, private networking.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from blueprint.errors import SpecError
+
+ENVIRONMENTS_DIR = Path(__file__).resolve().parent.parent / "environments"
+MAX_SPEC_BYTES = 256 * 1024  # an environment file is a page of YAML; anything bigger is a mistake
+
+PREFIX_PATTERN = r"^[a-z][a-z0-9]{1,9}$"
+ENV_NAME_PATTERN = r"^[a-z][a-z0-9]{1,9}$"
+AWS_REGION_PATTERN = r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$"
+GCP_REGION_PATTERN = r"^[a-z]+-[a-z]+[0-9]$"
+GCP_PROJECT_PATTERN = r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$"
+AZURE_LOCATION_PATTERN = r"^[a-z][a-z0-9]{2,30}$"
+UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+# Tags must be legal GCP labels too (the strictest of the three clouds), so one tag means one thing.
+LABEL_KEY_PATTERN = r"^[a-z][a-z0-9_-]{0,62}$"
+LABEL_VALUE_PATTERN = r"^[a-z0-9_-]{0,63}$"
+RESERVED_NAME_PARTS = ("goog", "g00g", "sthree", "amzn", "xn--", "aws")
+DataClassification = Literal["public", "internal", "confidential", "restricted"]
+Cloud = Literal["aws", "gcp", "azure"]
+CLOUDS: tuple[Cloud, ...] = ("aws", "gcp", "azure")
+DOMAINS = ("foundation", "lake", "warehouse", "streaming", "orchestration", "serving")
+# One provider pin per cloud, written once. aws is the version of the offline mirror that CI validates.
+PROVIDER_PINS: dict[str, tuple[str, str]] = {
+    "aws": ("hashicorp/aws", "5.100.0"),
+}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+
+
+class AwsCloud(_Model):
+    """AWS account and region of the environment."""
+
+    enabled: bool = Field(True, description="Synthesize and deploy AWS stacks for this environment.")
+    account_alias: str = Field(
+        ..., pattern=r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$", description="Account alias, e.g. acme-dev."
+    )
+    account_id: str | None = Field(
+        None, pattern=r"^[0-9]{12}$", description="12-digit account id; deploys refuse any other account."
+    )
+    region: str = Field(..., pattern=AWS_REGION_PATTERN, description="AWS region, e.g. eu-west-1.")
+    emulator: bool = Field(False, description="Target the embedded emulator on 127.0.0.1 (local only).")
+
+
+class GcpCloud(_Model):
+    """GCP project and region of the environment."""
+
+    enabled: bool = Field(False, description="Synthesize GCP stacks for this environment.")
+    project: str = Field(..., pattern=GCP_PROJECT_PATTERN, description="Project id, e.g. acme-data-dev.")
+    region: str = Field(..., pattern=GCP_REGION_PATTERN, description="GCP region, e.g. europe-west1.")
+
+
+class AzureCloud(_Model):
+    """Azure subscription and location of the environment."""
+
+    enabled: bool = Field(False, description="Synthesize Azure stacks for this environment.")
+    subscription: str = Field(..., pattern=UUID_PATTERN, description="Subscription id (a lowercase UUID).")
+    location: str = Field(..., pattern=AZURE_LOCATION_PATTERN, description="Azure location, e.g. westeurope.")
+
+
+class Clouds(_Model):
+    aws: AwsCloud | None = None
+    gcp: GcpCloud | None = None
+    azure: AzureCloud | None = None
+
+    def enabled(self) -> list[Cloud]:
+        return [c for c in CLOUDS if (cfg := getattr(self, c)) is not None and cfg.enabled]
+
+
+class Tags(_Model):
+    """Tags (AWS, Azure) and labels (GCP) put on every resource. Values must be legal GCP labels."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    owner: str = Field(..., pattern=LABEL_VALUE_PATTERN, min_length=1, description="Owning team.")
+    cost_center: str = Field(..., pattern=LABEL_VALUE_PATTERN, min_length=1, description="Cost center code.")
+    environment: str = Field(..., pattern=LABEL_VALUE_PATTERN, min_length=1, description="The env name.")
+    data_classification: DataClassification = Field(..., description="Highest class of data stored.")
+
+    @model_validator(mode="after")
+    def _extra_tags_are_labels(self) -> Tags:
+        for key, value in (self.model_extra or {}).items():
+            if not isinstance(value, str) or not re.match(LABEL_VALUE_PATTERN, value):
+                raise ValueError(f"tag {key!r} must be a string of lowercase letters, digits, '_' or '-'")
+            if not re.match(LABEL_KEY_PATTERN, key):
+                raise ValueError(f"tag key {key!r} must start with a lowercase letter: [a-z][a-z0-9_-]*")
+        return self
+
+    def as_dict(self) -> dict[str, str]:
+        return {k: str(v) for k, v in self.model_dump().items()}
+
+
+class Protection(_Model):
+    """Protection of stateful resources (buckets, keys, databases)."""
+
+    stateful: bool = Field(
+        True, description="prevent_destroy / deletion protection on stateful resources; off only in local."
+    )
+
+
+class Promotion(_Model):
+    """Where a change tested here goes next: dev -> staging -> prod."""
+
+    next: str | None = Field(None, pattern=ENV_NAME_PATTERN, description="Environment promoted to next.")
+
+
+class FoundationDomain(_Model):
+    enabled: bool = True
+    az_count: int = Field(2, ge=1, le=6, description="Availability zones for private subnets.")
+    nat_gateway: bool = Field(False, description="NAT gateway for private subnets' egress.")
+    key_deletion_window_days: int = Field(30, ge=7, le=30, description="KMS key deletion waiting period.")
+
+
+class LakeDomain(_Model):
+    enabled: bool = True
+    abort_incomplete_upload_days: int = Field(7, ge=1, le=365, description="Abort incomplete uploads after.")
+    noncurrent_version_expiration_days: int = Field(
+        90, ge=1, le=3650, description="Delete non-current object versions after."
+    )
+    transition_to_ia_days: int = Field(
+        30, ge=30, le=3650, description="Move objects to STANDARD_IA after (S3 requires >= 30)."
+    )
+    transition_to_archive_days: int = Field(
+        180, ge=31, le=3650, description="Move objects to GLACIER_IR after; must exceed the IA transition."
+    )
+    access_log_retention_days: int = Field(365, ge=1, le=3650, description="Expire access logs after.")
+
+    @model_validator(mode="after")
+    def _archive_after_ia(self) -> LakeDomain:
+        if self.transition_to_archive_days < self.transition_to_ia_days + 30:
+            raise ValueError(
+                "transition_to_archive_days must be at least 30 days after transition_to_ia_days "
+                f"(got {self.transition_to_archive_days} vs {self.transition_to_ia_days})"
+            )
+        return self
+
+
+class WarehouseDomain(_Model):
+    enabled: bool = False
+    base_capacity_rpu: int = Field(8, ge=8, le=1024, description="Redshift Serverless base capacity (RPU).")
+
+
+class StreamingDomain(_Model):
+    enabled: bool = False
+    mode: Literal["serverless", "provisioned"] = "serverless"
+    broker_instance_type: str = Field("kafka.m7g.large", description="Broker size when provisioned.")
+    brokers_per_az: int = Field(1, ge=1, le=10)
+
+
+class OrchestrationDomain(_Model):
+    enabled: bool = False
+    environment_class: str = Field("mw1.small", description="Airflow environment size.")
+    max_workers: int = Field(2, ge=1, le=25)
+
+
+class ServingDomain(_Model):
+    enabled: bool = False
+    instance_type: str = Field("ml.m5.large", description="Endpoint instance type.")
+    min_capacity: int = Field(1, ge=1, le=100)
+    max_capacity: int = Field(2, ge=1, le=100)
+
+
+class Domains(_Model):
+    foundation: FoundationDomain = FoundationDomain()
+    lake: LakeDomain = LakeDomain()
+    warehouse: WarehouseDomain = WarehouseDomain()
+    streaming: StreamingDomain = StreamingDomain()
+    orchestration: OrchestrationDomain = OrchestrationDomain()
+    serving: ServingDomain = ServingDomain()
+
+    def enabled(self) -> list[str]:
+        return [d for d in DOMAINS if getattr(self, d).enabled]
+
+
+class PlatformSpec(_Model):
+    """One environment of the platform, as written in `environments/<name>.yaml`."""
+
+    name: Annotated[str, Field(pattern=ENV_NAME_PATTERN, description="Environment name = file stem.")]
+    prefix: Annotated[
+        str, Field(pattern=PREFIX_PATTERN, description="Short org prefix of every name, e.g. acme.")
+    ]
+    clouds: Clouds
+    tags: Tags
+    protection: Protection = Protection()
+    promotion: Promotion = Promotion()
+    domains: Domains = Domains()
+
+    @field_validator("prefix", "name")
+    @classmethod
+    def _no_reserved_words(cls, value: str) -> str:
+        for part in RESERVED_NAME_PARTS:
+            if part in value:
+                raise ValueError(f"{value!r} contains {part!r}, which bucket names on S3 or GCS may not use")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PlatformSpec:
+        problems: list[str] = []
+        if not self.clouds.enabled():
+            problems.append("clouds: no cloud is enabled; enable at least one of aws, gcp, azure")
+        if self.tags.environment != self.name:
+            problems.append(f"tags.environment is {self.tags.environment!r} but name is {self.name!r}")
+        aws = self.clouds.aws
+        if aws is not None and aws.emulator and (set(self.clouds.enabled()) - {"aws"}):
+            problems.append("clouds.aws.emulator targets the AWS emulator only; disable gcp and azure")
+        if self.domains.enabled() and "foundation" not in self.domains.enabled():
+            problems.append("domains.foundation is disabled but other domains need its keys and logs")
+        if self.promotion.next == self.name:
+            problems.append("promotion.next names this environment itself")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @property
+    def emulated(self) -> bool:
+        return self.clouds.aws is not None and self.clouds.aws.emulator
+
+
+# ---------------------------------------------------------------------------------------------------
+# Loading
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys instead of silently keeping the last one."""
+
+
+def _construct_mapping(
+    loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False
+) -> dict[Any, Any]:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        try:
+            hash(key)
+        except TypeError:
+            raise yaml.constructor.ConstructorError(
+                "while constructing a mapping", node.start_mark, "found unhashable key", key_node.start_mark
+            ) from None
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"duplicate key {key!r} (first on line {seen[key] + 1})",
+                key_node.start_mark,
+            )
+        seen[key] = key_node.start_mark.line
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+_FIXES = {
+    "missing": "add the field",
+    "extra_forbidden": "remove it or check its spelling (see environments/schema.json)",
+    "string_pattern_mismatch": "use a value matching the pattern",
+    "literal_error": "use one of the allowed values",
+    "bool_type": "use true or false",
+    "bool_parsing": "use true or false",
+    "int_type": "use a whole number",
+    "int_parsing": "use a whole number",
+    "int_from_float": "use a whole number",
+    "string_type": "use a quoted string",
+    "model_type": "use a mapping (key: value lines)",
+    "dict_type": "use a mapping (key: value lines)",
+    "greater_than_equal": "raise the value",
+    "less_than_equal": "lower the value",
+    "string_too_short": "use a non-empty value",
+}
+
+
+def _field_path(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(p) for p in loc) or "(top level)"
+
+
+def _describe(err: Any) -> tuple[str, str, str]:
+    loc = tuple(err["loc"])
+    field = _field_path(loc)
+    kind = err["type"]
+    given = err.get("input")
+    ctx = err.get("ctx") or {}
+    if kind == "value_error":
+        msg = str(ctx.get("error", err["msg"]))
+        # Model-level checks report "field: problem; fix" pieces; keep them readable.
+        return field, msg, _value_error_fix(msg)
+    what = err["msg"]
+    if kind not in ("missing",) and given is not None and not isinstance(given, dict | list):
+        what = f"{what} (got {given!r})"
+    fix = _FIXES.get(kind, "correct the value")
+    if kind == "string_pattern_mismatch":
+        fix = f"use a value matching {ctx.get('pattern')}"
+    elif kind == "literal_error":
+        fix = f"use one of {ctx.get('expected')}"
+    elif kind in ("greater_than_equal", "less_than_equal"):
+        bound = ctx.get("ge", ctx.get("le"))
+        fix = f"use a value {'>=' if kind == 'greater_than_equal' else '<='} {bound}"
+    elif kind == "missing":
+        fix = f"add `{loc[-1]}:` under {_field_path(loc[:-1])}" if len(loc) > 1 else f"add `{loc[-1]}:`"
+    return field, what, fix
+
+
+def _value_error_fix(msg: str) -> str:
+    if "emulator" in msg:
+        return "set clouds.gcp.enabled and clouds.azure.enabled to false, or clouds.aws.emulator to false"
+    if "tags.environment" in msg:
+        return "set tags.environment to the environment name"
+    if "foundation" in msg:
+        return "set domains.foundation.enabled: true"
+    if "no cloud is enabled" in msg:
+        return "set clouds.aws.enabled: true (or gcp/azure)"
+    if "transition_to_archive_days" in msg:
+        return "raise transition_to_archive_days or lower transition_to_ia_days"
+    if "promotion.next" in msg:
+        return "name the next environment in the promotion order, or remove promotion.next"
+    if "contains" in msg:
+        return "choose a name without reserved words (goog, sthree, amzn, aws, xn--)"
+    if "tag" in msg:
+        return "use lowercase letters, digits, '_' or '-' (tags are also GCP labels)"
+    return "correct the value"
+
+
+def _read_yaml(path: Path) -> Any:
+    shown = _display(path)
+    if not path.is_file():
+        raise SpecError(shown, [("(file)", "file not found", f"create {shown} or pass an existing --env")])
+    size = path.stat().st_size
+    if size > MAX_SPEC_BYTES:
+        raise SpecError(
+            shown,
+            [("(file)", f"file is {size} bytes, over the {MAX_SPEC_BYTES}-byte limit", "trim the file")],
+        )
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError(
+            shown, [("(file)", f"not UTF-8 text ({exc.reason})", "save the file as UTF-8")]
+        ) from None
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
+        problem = exc.problem or str(exc)
+        return _raise_yaml(shown, where, problem)
+    except yaml.YAMLError as exc:
+        return _raise_yaml(shown, "unknown position", str(exc))
+    except RecursionError:
+        return _raise_yaml(shown, "unknown position", "the file is nested too deeply")
+    except (ValueError, TypeError, AttributeError, OverflowError) as exc:
+        # SafeConstructor lets these escape for values like 2001-13-45, !!int abc, a 5000-digit number.
+        return _raise_yaml(shown, "unknown position", f"a value cannot be read: {str(exc)[:200]}")
+
+
+def _raise_yaml(shown: str, where: str, problem: str) -> Any:
+    raise SpecError(shown, [(f"({where})", f"YAML syntax error: {problem}", "fix the YAML at that position")])
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def load_spec(path: Path | str) -> PlatformSpec:
+    """Load and validate one environment file; raises `SpecError` naming file, field and fix."""
+    path = Path(path)
+    shown = _display(path)
+    data = _read_yaml(path)
+    if data is None:
+        raise SpecError(shown, [("(file)", "file is empty", "start from environments/dev.yaml")])
+    if not isinstance(data, dict):
+        raise SpecError(
+            shown, [("(top level)", f"expected a mapping, got {type(data).__name__}", "use key: value")]
+        )
+    try:
+        spec = PlatformSpec.model_validate(data)
+    except ValidationError as exc:
+        raise SpecError(shown, [_describe(e) for e in exc.errors()]) from None
+    if spec.name != path.stem:
+        raise SpecError(
+            shown, [("name", f"is {spec.name!r} but the file is {path.name}", f"set name: {path.stem}")]
+        )
+    return spec
+
+
+def resolve_env_path(env: str, environments_dir: Path | None = None) -> Path:
+    """`dev` -> environments/dev.yaml; a path is taken as is."""
+    if env.endswith((".yaml", ".yml")) or "/" in env:
+        return Path(env)
+    return (environments_dir or ENVIRONMENTS_DIR) / f"{env}.yaml"
+
+
+def load_env(env: str, environments_dir: Path | None = None) -> PlatformSpec:
+    return load_spec(resolve_env_path(env, environments_dir))
+
+
+def load_all(environments_dir: Path | None = None) -> dict[str, PlatformSpec]:
+    """Load every environment and check the promotion chain across files."""
+    directory = environments_dir or ENVIRONMENTS_DIR
+    specs = {p.stem: load_spec(p) for p in sorted(directory.glob("*.yaml"))}
+    promotion_order(specs)
+    return specs
+
+
+def promotion_order(specs: dict[str, PlatformSpec]) -> list[str]:
+    """The chain dev -> staging -> prod from each file's promotion.next; errors name the bad file."""
+    targets = {s.promotion.next: name for name, s in specs.items() if s.promotion.next}
+    for name, spec in specs.items():
+        nxt = spec.promotion.next
+        if nxt is not None and nxt not in specs:
+            raise SpecError(
+                f"environments/{name}.yaml",
+                [("promotion.next", f"names {nxt!r}, which has no environment file", f"create {nxt}.yaml")],
+            )
+        if nxt is not None and specs[nxt].emulated:
+            raise SpecError(
+                f"environments/{name}.yaml",
+                [
+                    (
+                        "promotion.next",
+                        f"promotes to {nxt!r}, an emulator environment",
+                        "promote to a cloud env",
+                    )
+                ],
+            )
+    for name in specs:  # bounded walk from every file: a loop anywhere is an error
+        seen: list[str] = []
+        current: str | None = name
+        while current is not None:
+            if current in seen:
+                raise SpecError(
+                    f"environments/{name}.yaml",
+                    [
+                        (
+                            "promotion.next",
+                            f"the promotion order loops: {' -> '.join([*seen, current])}",
+                            "end the chain, e.g. remove promotion.next from prod",
+                        )
+                    ],
+                )
+            seen.append(current)
+            current = specs[current].promotion.next
+    starts = sorted(n for n in specs if n not in targets and specs[n].promotion.next)
+    if len(starts) > 1:
+        raise SpecError(
+            f"environments/{starts[1]}.yaml",
+            [
+                (
+                    "promotion.next",
+                    f"starts a second promotion chain beside {starts[0]!r}",
+                    f"promote {starts[1]} into the existing chain or remove its promotion.next",
+                )
+            ],
+        )
+    chain: list[str] = []
+    current = starts[0] if starts else None
+    while current is not None:
+        chain.append(current)
+        current = specs[current].promotion.next
+    return chain
+
+
+def export_schema() -> str:
+    """The JSON Schema of an environment file, as written to environments/schema.json."""
+    schema = PlatformSpec.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Platform blueprint environment"
+    return json.dumps(schema, indent=2, sort_keys=True) + "\n"

@@ -1,0 +1,30 @@
+"""Synthesis through `main.py`'s builder: specs in, `cdktf.out/stacks/<id>/cdk.tf.json` out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from blueprint.spec import PlatformSpec
+
+if TYPE_CHECKING:
+    from main import PlannedStack
+
+
+@dataclass(frozen=True)
+class Synthesized:
+    outdir: Path
+    stacks: list[PlannedStack]
+
+    def stack_dir(self, stack_id: str) -> Path:
+        return self.outdir / "stacks" / stack_id
+
+
+def synthesize(specs: list[PlatformSpec], clouds: set[str] | None, outdir: Path) -> Synthesized:
+    """Build and synthesize the selected stacks; stacks come back in dependency order."""
+    from main import build_app  # the app builder is the one entry to stacks/ and modules/
+
+    app, planned = build_app(specs, clouds, outdir)
+    app.synth()
+    return Synthesized(outdir, planned)

@@ -1,0 +1,289 @@
+"""Runs the real `terraform` binary on synthesized stacks.
+
+The runner owns its environment: it writes its own CLI config (the filesystem provider mirror when
+present, a plugin cache), never reads or writes `~/.terraformrc`, and adds per-target settings as a
+Terraform override file next to the stack's `cdk.tf.json`, so the synthesized contract stays the one
+that would go to the cloud:
+
+- `emulator`: every AWS endpoint and the S3 state backend point at the emulator on 127.0.0.1;
+- `offline`: a local backend and no credential or account checks, for `validate`/`plan` without a cloud;
+- `cloud`: nothing is added.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from blueprint.emulator import Emulator
+from blueprint.errors import TerraformError, ToolMissingError
+from blueprint.spec import PROVIDER_PINS
+
+MIRROR_ENV = "BLUEPRINT_PROVIDER_MIRROR"
+TERRAFORM_ENV = "BLUEPRINT_TERRAFORM"
+OVERRIDE_FILE = "blueprint_override.tf.json"
+MIRROR_SEARCH_ROOTS = (Path("/opt"), Path("/usr/local/share/terraform"), Path("/usr/share/terraform"))
+OFFLINE_ACCESS_KEY = "offline-plan-no-credentials"
+DEFAULT_TIMEOUT_S = 1800
+
+
+class Target(Enum):
+    EMULATOR = "emulator"
+    OFFLINE = "offline"
+    CLOUD = "cloud"
+
+
+@dataclass
+class PlanResult:
+    """What a plan would do; `changes` is False for a clean plan."""
+
+    changes: bool
+    add: int = 0
+    change: int = 0
+    destroy: int = 0
+    output: str = ""
+
+
+@dataclass
+class TerraformRunner:
+    """Terraform for one working area (`workdir`, usually `.blueprint/`)."""
+
+    workdir: Path
+    target: Target
+    emulator: Emulator | None = None
+    region: str = "us-east-1"
+    binary: str = field(default_factory=lambda: find_terraform())
+    mirror: Path | None = field(default_factory=lambda: find_mirror())
+
+    def __post_init__(self) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.cli_config = self._write_cli_config()
+        if self.target is Target.EMULATOR and self.emulator is None:
+            raise ValueError("the emulator target needs an Emulator")
+
+    # -- environment ---------------------------------------------------------------------------
+
+    def _write_cli_config(self) -> Path:
+        cache = self.workdir / "plugin-cache"
+        cache.mkdir(parents=True, exist_ok=True)
+        lines = [f'plugin_cache_dir = "{cache.resolve()}"', "disable_checkpoint = true"]
+        if self.mirror is not None:
+            aws = "registry.terraform.io/" + PROVIDER_PINS["aws"][0]
+            lines += [
+                "provider_installation {",
+                f'  filesystem_mirror {{\n    path = "{self.mirror}"\n    include = ["{aws}"]\n  }}',
+                f'  direct {{\n    exclude = ["{aws}"]\n  }}',
+                "}",
+            ]
+        path = self.workdir / "terraform.rc"
+        path.write_text("\n".join(lines) + "\n")
+        return path
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_"))}
+        env.update(
+            {
+                "TF_CLI_CONFIG_FILE": str(self.cli_config.resolve()),
+                "TF_IN_AUTOMATION": "1",
+                "TF_INPUT": "0",
+                "CHECKPOINT_DISABLE": "1",
+            }
+        )
+        if self.target is Target.EMULATOR:
+            assert self.emulator is not None
+            env.update(self.emulator.aws_env(self.region))
+        elif self.target is Target.OFFLINE:
+            env.update(
+                {
+                    "AWS_ACCESS_KEY_ID": OFFLINE_ACCESS_KEY,
+                    "AWS_SECRET_ACCESS_KEY": OFFLINE_ACCESS_KEY,
+                    "AWS_EC2_METADATA_DISABLED": "true",
+                }
+            )
+        else:  # cloud: the caller's credentials
+            env.update({k: v for k, v in os.environ.items() if k.startswith(("AWS_", "TF_VAR_"))})
+        return env
+
+    # -- per-stack override --------------------------------------------------------------------
+
+    def prepare(self, stack_dir: Path) -> None:
+        """Write (or remove) the override file that adapts a synthesized stack to the target."""
+        override = stack_dir / OVERRIDE_FILE
+        stack = json.loads((stack_dir / "cdk.tf.json").read_text())
+        content = self._override_for(stack, stack_dir)
+        if content is None:
+            override.unlink(missing_ok=True)
+        else:
+            override.write_text(json.dumps(content, indent=2) + "\n")
+
+    def _override_for(self, stack: Mapping[str, Any], stack_dir: Path) -> dict[str, Any] | None:
+        if "aws" not in stack.get("provider", {}):
+            return None
+        backend = dict(stack.get("terraform", {}).get("backend", {}).get("s3", {}))
+        if self.target is Target.EMULATOR:
+            assert self.emulator is not None
+            provider = {
+                "s3_use_path_style": True,
+                "skip_credentials_validation": True,
+                "skip_metadata_api_check": "true",
+                "skip_requesting_account_id": False,  # Glue needs the account id on moto
+                "max_retries": 3,  # moto answers 500 for services it lacks; retries would hang
+            }
+            backend.update(
+                {
+                    "use_path_style": True,
+                    "skip_credentials_validation": True,
+                    "skip_metadata_api_check": True,
+                    "skip_requesting_account_id": True,
+                }
+            )
+            return {"provider": {"aws": [provider]}, "terraform": {"backend": {"s3": backend}}}
+        if self.target is Target.OFFLINE:
+            provider = {
+                "skip_credentials_validation": True,
+                "skip_metadata_api_check": "true",
+                "skip_requesting_account_id": True,
+                "skip_region_validation": True,
+                "max_retries": 1,
+            }
+            state = (self.workdir / "offline-state" / f"{stack_dir.name}.tfstate").resolve()
+            state.parent.mkdir(parents=True, exist_ok=True)
+            return {
+                "provider": {"aws": [provider]},
+                "terraform": {"backend": {"local": {"path": str(state)}}},
+            }
+        return None
+
+    # -- commands ------------------------------------------------------------------------------
+
+    def run(
+        self, stack_dir: Path, *args: str, check: bool = True, timeout: float = DEFAULT_TIMEOUT_S
+    ) -> subprocess.CompletedProcess[str]:
+        cmd = [self.binary, *args]
+        try:
+            proc = subprocess.run(
+                cmd,
+                cwd=stack_dir,
+                env=self.env(),
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
+        except FileNotFoundError:
+            raise _terraform_missing(self.binary) from None
+        except subprocess.TimeoutExpired:
+            raise TerraformError(
+                f"terraform {args[0]} in {stack_dir} did not finish within {timeout:.0f} s",
+                fix="check that the emulator or cloud endpoint answers; re-run to converge",
+            ) from None
+        if check and proc.returncode not in (0,):
+            raise self._error(stack_dir, args[0], proc)
+        return proc
+
+    def _error(self, stack_dir: Path, command: str, proc: subprocess.CompletedProcess[str]) -> TerraformError:
+        text = _diagnostics(proc.stderr or proc.stdout)
+        fix = "read terraform's message above; fix the stack or the environment and re-run"
+        if "Failed to query available provider packages" in text or "Failed to install provider" in text:
+            fix = (
+                f"put hashicorp/aws {PROVIDER_PINS['aws'][1]} in a filesystem mirror and set {MIRROR_ENV} "
+                "to its root (the directory holding registry.terraform.io), or allow network access"
+            )
+        elif "Error acquiring the state lock" in text or "PreconditionFailed" in text:
+            fix = "another run holds the state lock; wait for it, or `terraform force-unlock` a dead lock"
+        elif "connection refused" in text.lower() or "dial tcp" in text:
+            fix = (
+                "the AWS endpoint is unreachable; start the emulator with `blueprint up` or check the network"
+            )
+        return TerraformError(f"terraform {command} failed for stack {stack_dir.name}:\n{text}", fix=fix)
+
+    def init(self, stack_dir: Path) -> None:
+        self.prepare(stack_dir)
+        self.run(stack_dir, "init", "-reconfigure", "-no-color", "-input=false")
+
+    def validate(self, stack_dir: Path) -> None:
+        self.run(stack_dir, "validate", "-no-color")
+
+    def plan(self, stack_dir: Path, *extra: str, out: Path | None = None) -> PlanResult:
+        args = ["plan", "-no-color", "-input=false", "-detailed-exitcode", *extra]
+        if self.target is Target.OFFLINE:
+            args += ["-refresh=false", "-lock=false"]
+        if out is not None:
+            args.append(f"-out={out}")
+        proc = self.run(stack_dir, *args, check=False)
+        if proc.returncode == 1:
+            raise self._error(stack_dir, "plan", proc)
+        result = PlanResult(changes=proc.returncode == 2, output=proc.stdout)
+        for line in proc.stdout.splitlines():
+            if line.startswith("Plan:"):
+                nums = [int(tok) for tok in line.replace(",", " ").split() if tok.isdigit()]
+                if len(nums) == 3:
+                    result.add, result.change, result.destroy = nums
+        return result
+
+    def apply(self, stack_dir: Path) -> str:
+        return self.run(stack_dir, "apply", "-auto-approve", "-no-color", "-input=false").stdout
+
+    def destroy(self, stack_dir: Path) -> str:
+        return self.run(stack_dir, "destroy", "-auto-approve", "-no-color", "-input=false").stdout
+
+    def outputs(self, stack_dir: Path) -> dict[str, Any]:
+        proc = self.run(stack_dir, "output", "-json", "-no-color")
+        data = json.loads(proc.stdout or "{}")
+        # Sensitive outputs are never printed by the blueprint.
+        return {k: ("(sensitive)" if v.get("sensitive") else v.get("value")) for k, v in data.items()}
+
+
+def _diagnostics(text: str, limit: int = 4000) -> str:
+    text = text.strip()
+    return text if len(text) <= limit else text[:limit] + "\n... (truncated)"
+
+
+def _terraform_missing(binary: str) -> ToolMissingError:
+    return ToolMissingError(
+        f"terraform not found (looked for {binary!r})",
+        fix=f"install Terraform >= 1.10 on PATH, or set {TERRAFORM_ENV} to the terraform binary",
+    )
+
+
+def find_terraform() -> str:
+    explicit = os.environ.get(TERRAFORM_ENV)
+    if explicit:
+        if not (Path(explicit).is_file() and os.access(explicit, os.X_OK)):
+            raise _terraform_missing(explicit)
+        return explicit
+    found = shutil.which("terraform")
+    if found is None:
+        raise _terraform_missing("terraform")
+    return found
+
+
+def find_mirror() -> Path | None:
+    """Root of a filesystem provider mirror holding the pinned AWS provider, or None (use the network)."""
+    source, version = PROVIDER_PINS["aws"]
+    wanted = Path("registry.terraform.io") / source / version
+    explicit = os.environ.get(MIRROR_ENV)
+    if explicit:
+        root = Path(explicit)
+        if not (root / wanted).is_dir():
+            raise ToolMissingError(
+                f"{MIRROR_ENV}={explicit} does not hold {source} {version} (no {root / wanted})",
+                fix=f"point {MIRROR_ENV} at the directory that contains registry.terraform.io/, or unset it",
+            )
+        return root.resolve()
+    for base in MIRROR_SEARCH_ROOTS:
+        if not base.is_dir():
+            continue
+        for candidate in sorted(base.glob("*/registry.terraform.io")) + sorted(
+            base.glob("registry.terraform.io")
+        ):
+            if (candidate.parent / wanted).is_dir():
+                return candidate.parent.resolve()
+    return None

@@ -1,0 +1,94 @@
+"""In-process patches that make moto 5.2.5 behave like AWS where the AWS provider or our stacks need it.
+
+Each patch is minimal, named after the API it fixes, covered by tests/blueprint/test_moto_patches.py,
+and an upstream candidate (see localstack/README.md). Production stacks are never bent for the emulator.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from types import SimpleNamespace
+from typing import Any
+
+import moto
+
+PINNED_MOTO = "5.2.5"
+
+
+def s3_bucket_policy_deny_with_unsupported_condition() -> None:
+    """S3 bucket policies (every object operation): moto evaluates only the StringEquals operator and
+    treats any other condition (Bool, Null, NumericLessThan...) as met. A policy with
+    `Deny s3:* if aws:SecureTransport = false` then denies every request, over TLS or not. Fixed: a Deny
+    statement whose condition moto cannot evaluate does not apply (neutral), as it would not for a
+    compliant request in AWS. Enforcement of those conditions is proven by the synth and policy tiers."""
+    from moto.iam.access_control import IAMPolicyStatement, PermissionResult
+    from moto.iam.policy_conditions import CONDITION_OPERATIONS
+
+    original: Callable[..., PermissionResult] = IAMPolicyStatement.is_action_permitted
+    if getattr(original, "_blueprint_patched", False):
+        return
+
+    def is_action_permitted(
+        self: Any,
+        action: str,
+        resource: str = "*",
+        principal: str | None = None,
+        incoming_condition_values: dict[str, str] | None = None,
+    ) -> PermissionResult:
+        result = original(self, action, resource, principal, incoming_condition_values)
+        conditions = self._statement.get("Condition") or {}
+        if (
+            result is PermissionResult.DENIED
+            and self._statement.get("Effect") == "Deny"
+            and any(op not in CONDITION_OPERATIONS for op in conditions)
+        ):
+            return PermissionResult.NEUTRAL
+        return result
+
+    is_action_permitted._blueprint_patched = True  # type: ignore[attr-defined]
+    IAMPolicyStatement.is_action_permitted = is_action_permitted  # type: ignore[method-assign]
+
+
+def s3_put_bucket_logging_with_wildcard_principal() -> None:
+    """PutBucketLogging: moto checks the target bucket's policy for a log-delivery grant and crashes
+    (500, AttributeError) on any statement whose Principal is the string "*", which AWS accepts and
+    every TLS-only policy uses. Fixed: such statements are skipped by the check, as they grant the
+    logging service nothing."""
+    from moto.s3.models import FakeBucket
+
+    original = FakeBucket._log_permissions_enabled_policy
+    if getattr(original, "_blueprint_patched", False):
+        return
+
+    def log_permissions_enabled_policy(target_bucket: Any, target_prefix: str | None) -> bool:
+        if not target_bucket.policy:
+            return bool(original(target_bucket, target_prefix))
+        doc = json.loads(target_bucket.policy.decode())
+        statements = doc.get("Statement", [])
+        statements = statements if isinstance(statements, list) else [statements]
+        doc["Statement"] = [st for st in statements if isinstance(st.get("Principal", {}), dict)]
+        view = SimpleNamespace(
+            policy=json.dumps(doc).encode(), partition=target_bucket.partition, name=target_bucket.name
+        )
+        return bool(original(view, target_prefix))  # type: ignore[arg-type]
+
+    log_permissions_enabled_policy._blueprint_patched = True  # type: ignore[attr-defined]
+    FakeBucket._log_permissions_enabled_policy = staticmethod(log_permissions_enabled_policy)  # type: ignore[method-assign]
+
+
+PATCHES: tuple[Callable[[], None], ...] = (
+    s3_bucket_policy_deny_with_unsupported_condition,
+    s3_put_bucket_logging_with_wildcard_principal,
+)
+
+
+def apply_all() -> list[str]:
+    """Apply every patch; refuse a moto version the patches were not written for."""
+    if moto.__version__ != PINNED_MOTO:
+        raise RuntimeError(
+            f"localstack/moto_patches.py is written for moto {PINNED_MOTO}, found {moto.__version__}"
+        )
+    for patch in PATCHES:
+        patch()
+    return [p.__name__ for p in PATCHES]

@@ -1,0 +1,31 @@
+"""`DomainStack`: one TerraformStack per (environment, cloud, domain), id `<env>-<cloud>-<domain>`."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from cdktn import TerraformStack
+from constructs import Construct
+
+from blueprint.naming import Namer
+from blueprint.spec import PlatformSpec
+from stacks import registry
+
+
+class DomainStack(TerraformStack):
+    """Composes the registered module of `cloud` for this stack's domain, with provider and backend."""
+
+    domain: ClassVar[str]
+
+    def __init__(self, scope: Construct, spec: PlatformSpec, cloud: str) -> None:
+        self.spec = spec
+        self.cloud = cloud
+        self.namer = Namer(spec.prefix, spec.name)
+        self.stack_id = self.namer.stack_id(cloud, self.domain)
+        super().__init__(scope, self.stack_id)
+        registry.resolve(registry.STACK_SETUP[cloud])(self, spec, self.namer)
+        registry.resolve(registry.BACKENDS[cloud])(self, spec, self.namer, self.stack_id)
+        construct = registry.module_for(cloud, self.domain)
+        if construct is None:
+            raise LookupError(f"no {cloud} module registered for domain {self.domain!r}")
+        self.module: Any = construct(self, self.domain, spec=spec, namer=self.namer)
