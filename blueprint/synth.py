@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from blueprint.errors import ToolMissingError
 from blueprint.spec import PlatformSpec
 
 if TYPE_CHECKING:
@@ -23,6 +26,11 @@ class Synthesized:
 
 def synthesize(specs: list[PlatformSpec], clouds: set[str] | None, outdir: Path) -> Synthesized:
     """Build and synthesize the selected stacks; stacks come back in dependency order."""
+    if shutil.which("node") is None and not os.environ.get("JSII_NODE"):
+        raise ToolMissingError(
+            "node not found: the jsii runtime of CDK Terrain needs Node.js to synthesize stacks",
+            fix="install Node.js >= 20 on PATH, or set JSII_NODE to a node binary",
+        )
     from main import build_app  # the app builder is the one entry to stacks/ and modules/
 
     app, planned = build_app(specs, clouds, outdir)

@@ -152,6 +152,8 @@ class TerraformRunner:
                 "skip_requesting_account_id": True,
                 "skip_region_validation": True,
                 "max_retries": 1,
+                # No account can be asked offline, so the account guard cannot be checked; null unsets it.
+                "allowed_account_ids": None,
             }
             state = (self.workdir / "offline-state" / f"{stack_dir.name}.tfstate").resolve()
             state.parent.mkdir(parents=True, exist_ok=True)

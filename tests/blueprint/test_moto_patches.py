@@ -1,0 +1,99 @@
+"""The in-process moto patches (localstack/moto_patches.py): each fixes the behaviour it names, and
+unpatched moto still has the bug (when upstream fixes it, this test says the patch can go)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import boto3
+import pytest
+
+pytestmark = pytest.mark.unit
+
+REPO = Path(__file__).resolve().parents[2]
+
+SCENARIO = """
+import json, sys, boto3
+from moto import mock_aws
+patched = sys.argv[1] == "patched"
+if patched:
+    sys.path.insert(0, {repo!r})
+    from blueprint.moto_server import load_patches
+    load_patches().apply_all()
+with mock_aws():
+    s3 = boto3.client("s3", region_name="us-east-1")
+    for b in ("bp-logs", "bp-data"):
+        s3.create_bucket(Bucket=b)
+    tls_only = {{"Version": "2012-10-17", "Statement": [{{"Sid": "DenyInsecureTransport", "Effect": "Deny",
+        "Principal": "*", "Action": "s3:*", "Resource": ["arn:aws:s3:::bp-data", "arn:aws:s3:::bp-data/*"],
+        "Condition": {{"Bool": {{"aws:SecureTransport": "false"}}}}}}]}}
+    s3.put_bucket_policy(Bucket="bp-data", Policy=json.dumps(tls_only))
+    result = {{}}
+    try:
+        s3.put_object(Bucket="bp-data", Key="k", Body=b"v")
+        result["put_with_tls_policy"] = s3.get_object(Bucket="bp-data", Key="k")["Body"].read().decode()
+    except Exception as exc:
+        result["put_with_tls_policy"] = type(exc).__name__
+    logs_policy = {{"Version": "2012-10-17", "Statement": [
+        {{"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+          "Resource": ["arn:aws:s3:::bp-logs/*"], "Condition": {{"Bool": {{"aws:SecureTransport": "false"}}}}}},
+        {{"Effect": "Allow", "Principal": {{"Service": "logging.s3.amazonaws.com"}}, "Action": "s3:PutObject",
+          "Resource": "arn:aws:s3:::bp-logs/*"}}]}}
+    s3.put_bucket_policy(Bucket="bp-logs", Policy=json.dumps(logs_policy))
+    try:
+        s3.put_bucket_logging(Bucket="bp-data", BucketLoggingStatus={{"LoggingEnabled": {{
+            "TargetBucket": "bp-logs", "TargetPrefix": "bp-data/"}}}})
+        result["logging"] = s3.get_bucket_logging(Bucket="bp-data")["LoggingEnabled"]["TargetBucket"]
+    except Exception as exc:
+        result["logging"] = type(exc).__name__
+    print(json.dumps(result))
+"""
+
+
+def run(mode: str) -> dict[str, str]:
+    proc = subprocess.run(
+        [sys.executable, "-c", SCENARIO.format(repo=str(REPO)), mode],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+        env={"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x", "PATH": "/usr/bin:/bin"},
+    )
+    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+def test_patched_moto_accepts_tls_only_policies_and_logging() -> None:
+    assert run("patched") == {"put_with_tls_policy": "v", "logging": "bp-logs"}
+
+
+def test_unpatched_moto_still_has_both_bugs() -> None:
+    result = run("unpatched")
+    assert result["put_with_tls_policy"] == "ClientError"  # every request denied
+    assert result["logging"] in ("ClientError", "AttributeError")  # crash on Principal "*" (500 in server)
+
+
+def test_patches_refuse_another_moto_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    import moto
+
+    from blueprint.moto_server import load_patches
+
+    patches = load_patches()
+    monkeypatch.setattr(moto, "__version__", "0.0.1")
+    with pytest.raises(RuntimeError, match="written for moto"):
+        patches.apply_all()
+
+
+def test_emulator_refuses_non_loopback_host() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "blueprint.moto_server", "--host", "0.0.0.0", "--port", "5999"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 2 and "loopback" in proc.stderr
+    assert boto3  # imported for the scenario's environment
