@@ -101,7 +101,9 @@ def main() -> int:
         specs = load_all()
         envs = _selection("BLUEPRINT_ENVS", tuple(specs))
         clouds = _selection("BLUEPRINT_CLOUDS", CLOUDS)
-        app, _ = build_app([s for n, s in specs.items() if envs is None or n in envs], clouds)
+        # The cdktn CLI passes its output directory in CDKTF_OUTDIR.
+        outdir = Path(os.environ.get("CDKTF_OUTDIR", str(DEFAULT_OUTDIR)))
+        app, _ = build_app([s for n, s in specs.items() if envs is None or n in envs], clouds, outdir)
     except BlueprintError as exc:
         print(f"error: {exc.render()}", file=sys.stderr)
         return exc.exit_code

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +22,7 @@ from blueprint.emulator import Emulator
 from blueprint.errors import BlueprintError
 from blueprint.spec import PlatformSpec
 from blueprint.synth import Synthesized, synthesize
-from blueprint.terraform import Target, TerraformRunner
+from blueprint.terraform import DEFAULT_TIMEOUT_S, Target, TerraformRunner
 from blueprint.verify import Check, verify_aws
 
 Progress = Callable[[str], None]
@@ -65,7 +66,12 @@ def s3_client(emu: Emulator, region: str) -> Any:
 
 
 def up(
-    spec: PlatformSpec, workdir: Path, outdir: Path, progress: Progress = _quiet, verify: bool = True
+    spec: PlatformSpec,
+    workdir: Path,
+    outdir: Path,
+    progress: Progress = _quiet,
+    verify: bool = True,
+    pipelined: bool = True,
 ) -> UpResult:
     started = time.perf_counter()
     region = require_emulated(spec)
@@ -96,11 +102,9 @@ def up(
     init_all(runner, synth)
     lap("init", t0)
 
-    for stack in synth.stacks:
-        t0 = time.perf_counter()
-        progress(f"terraform apply {stack.stack_id}")
-        runner.apply(synth.stack_dir(stack.stack_id))
-        lap(f"apply {stack.stack_id}", t0)
+    t0 = time.perf_counter()
+    timings.update(apply_all(runner, synth, progress, pipelined))
+    lap("apply (all stacks)", t0)
 
     result = UpResult(spec.name, emu.endpoint, bucket, timings=timings)
     result.stacks = state.read_stack_states(s3, spec, [s.stack_id for s in synth.stacks])
@@ -118,6 +122,43 @@ def init_all(runner: TerraformRunner, synth: Synthesized) -> None:
     with ThreadPoolExecutor(max_workers=2) as pool:
         for fut in [pool.submit(runner.init, synth.stack_dir(s.stack_id)) for s in synth.stacks]:
             fut.result()
+
+
+def apply_all(
+    runner: TerraformRunner, synth: Synthesized, progress: Progress = _quiet, pipelined: bool = True
+) -> dict[str, float]:
+    """Apply every stack; a stack starts as soon as its dependencies are ready (see TerraformRunner.apply),
+    so independent waits overlap (`pipelined=False`: only once they are fully applied, the baseline).
+    Returns seconds per stack; raises the first failure after all stop."""
+    ready = {s.stack_id: threading.Event() for s in synth.stacks}
+    failed = threading.Event()
+    errors: list[BaseException] = []
+    timings: dict[str, float] = {}
+
+    def run(stack_id: str, deps: tuple[str, ...]) -> None:
+        try:
+            for dep in deps:
+                ready[dep].wait(timeout=DEFAULT_TIMEOUT_S)  # set by the dependency, also on failure
+            if failed.is_set() or not all(ready[d].is_set() for d in deps):
+                return
+            progress(f"terraform apply {stack_id}")
+            t0 = time.perf_counter()
+            runner.apply(synth.stack_dir(stack_id), ready=ready[stack_id] if pipelined else None)
+            timings[f"apply {stack_id}"] = time.perf_counter() - t0
+        except BaseException as exc:
+            errors.append(exc)
+            failed.set()
+        finally:
+            ready[stack_id].set()
+
+    threads = [threading.Thread(target=run, args=(s.stack_id, s.depends_on)) for s in synth.stacks]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return timings
 
 
 def replan(spec: PlatformSpec, workdir: Path, outdir: Path) -> dict[str, bool]:

@@ -19,6 +19,14 @@ _GCS_FORBIDDEN = re.compile(r"g[o0][o0]gle")  # GCS: no 'google' or close misspe
 _S3_FORBIDDEN_SUFFIXES = ("-s3alias", "--ol-s3", "--x-s3", "--table-s3")
 
 
+def aws_partition(region: str) -> str:
+    """The ARN partition of an AWS region, derived without an API call (keeps stacks plannable offline)."""
+    for prefix, partition in (("cn-", "aws-cn"), ("us-gov-", "aws-us-gov"), ("us-isob-", "aws-iso-b")):
+        if region.startswith(prefix):
+            return partition
+    return "aws-iso" if region.startswith("us-iso") else "aws"
+
+
 def _slug(part: str) -> str:
     """Lowercase, hyphen-separated, no leading/trailing/double hyphens."""
     return re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9-]", "-", part.lower())).strip("-")

@@ -40,6 +40,14 @@ PROVIDER_PINS: dict[str, tuple[str, str]] = {
 }
 
 
+class Problem(ValueError):
+    """A validation problem that knows its field (relative to the validated model) and its fix."""
+
+    def __init__(self, *items: tuple[str, str, str]) -> None:
+        self.items = list(items)  # (field, what is wrong, fix)
+        super().__init__("; ".join(f"{f}: {w}" for f, w, _ in self.items))
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
 
@@ -96,10 +104,13 @@ class Tags(_Model):
     @model_validator(mode="after")
     def _extra_tags_are_labels(self) -> Tags:
         for key, value in (self.model_extra or {}).items():
+            label_fix = "use lowercase letters, digits, '_' or '-' (tags are also GCP labels)"
             if not isinstance(value, str) or not re.match(LABEL_VALUE_PATTERN, value):
-                raise ValueError(f"tag {key!r} must be a string of lowercase letters, digits, '_' or '-'")
+                raise Problem((str(key), f"tag value {value!r} is not a legal label value", label_fix))
             if not re.match(LABEL_KEY_PATTERN, key):
-                raise ValueError(f"tag key {key!r} must start with a lowercase letter: [a-z][a-z0-9_-]*")
+                raise Problem(
+                    (str(key), "tag key must start with a lowercase letter: [a-z][a-z0-9_-]*", label_fix)
+                )
         return self
 
     def as_dict(self) -> dict[str, str]:
@@ -144,9 +155,13 @@ class LakeDomain(_Model):
     @model_validator(mode="after")
     def _archive_after_ia(self) -> LakeDomain:
         if self.transition_to_archive_days < self.transition_to_ia_days + 30:
-            raise ValueError(
-                "transition_to_archive_days must be at least 30 days after transition_to_ia_days "
-                f"(got {self.transition_to_archive_days} vs {self.transition_to_ia_days})"
+            raise Problem(
+                (
+                    "transition_to_archive_days",
+                    "must be at least 30 days after transition_to_ia_days "
+                    f"(got {self.transition_to_archive_days} vs {self.transition_to_ia_days})",
+                    "raise transition_to_archive_days or lower transition_to_ia_days",
+                )
             )
         return self
 
@@ -206,25 +221,51 @@ class PlatformSpec(_Model):
     def _no_reserved_words(cls, value: str) -> str:
         for part in RESERVED_NAME_PARTS:
             if part in value:
-                raise ValueError(f"{value!r} contains {part!r}, which bucket names on S3 or GCS may not use")
+                raise Problem(
+                    (
+                        "",
+                        f"{value!r} contains {part!r}, which bucket names on S3 or GCS may not use",
+                        "choose a name without reserved words (goog, g00g, sthree, amzn, aws, xn--)",
+                    )
+                )
         return value
 
     @model_validator(mode="after")
     def _consistent(self) -> PlatformSpec:
-        problems: list[str] = []
+        problems: list[tuple[str, str, str]] = []
         if not self.clouds.enabled():
-            problems.append("clouds: no cloud is enabled; enable at least one of aws, gcp, azure")
+            problems.append(("clouds", "no cloud is enabled", "set clouds.aws.enabled: true (or gcp/azure)"))
         if self.tags.environment != self.name:
-            problems.append(f"tags.environment is {self.tags.environment!r} but name is {self.name!r}")
+            problems.append(
+                (
+                    "tags.environment",
+                    f"is {self.tags.environment!r} but name is {self.name!r}",
+                    f"set tags.environment: {self.name}",
+                )
+            )
         aws = self.clouds.aws
         if aws is not None and aws.emulator and (set(self.clouds.enabled()) - {"aws"}):
-            problems.append("clouds.aws.emulator targets the AWS emulator only; disable gcp and azure")
+            problems.append(
+                (
+                    "clouds.aws.emulator",
+                    "the emulator environment is AWS only, but gcp or azure is enabled",
+                    "set clouds.gcp.enabled and clouds.azure.enabled to false, or clouds.aws.emulator: false",
+                )
+            )
         if self.domains.enabled() and "foundation" not in self.domains.enabled():
-            problems.append("domains.foundation is disabled but other domains need its keys and logs")
+            problems.append(
+                (
+                    "domains.foundation.enabled",
+                    "is false but the other domains use its keys and log bucket",
+                    "set domains.foundation.enabled: true",
+                )
+            )
         if self.promotion.next == self.name:
-            problems.append("promotion.next names this environment itself")
+            problems.append(
+                ("promotion.next", "names this environment itself", "name the next environment, or remove it")
+            )
         if problems:
-            raise ValueError("; ".join(problems))
+            raise Problem(*problems)
         return self
 
     @property
@@ -288,16 +329,17 @@ def _field_path(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(p) for p in loc) or "(top level)"
 
 
-def _describe(err: Any) -> tuple[str, str, str]:
+def _describe(err: Any) -> list[tuple[str, str, str]]:
     loc = tuple(err["loc"])
     field = _field_path(loc)
     kind = err["type"]
     given = err.get("input")
     ctx = err.get("ctx") or {}
+    problem = ctx.get("error")
+    if kind == "value_error" and isinstance(problem, Problem):
+        return [(_field_path((*loc, *([f] if f else []))), what, fix) for f, what, fix in problem.items]
     if kind == "value_error":
-        msg = str(ctx.get("error", err["msg"]))
-        # Model-level checks report "field: problem; fix" pieces; keep them readable.
-        return field, msg, _value_error_fix(msg)
+        return [(field, str(problem or err["msg"]), "correct the value")]
     what = err["msg"]
     if kind not in ("missing",) and given is not None and not isinstance(given, dict | list):
         what = f"{what} (got {given!r})"
@@ -311,27 +353,7 @@ def _describe(err: Any) -> tuple[str, str, str]:
         fix = f"use a value {'>=' if kind == 'greater_than_equal' else '<='} {bound}"
     elif kind == "missing":
         fix = f"add `{loc[-1]}:` under {_field_path(loc[:-1])}" if len(loc) > 1 else f"add `{loc[-1]}:`"
-    return field, what, fix
-
-
-def _value_error_fix(msg: str) -> str:
-    if "emulator" in msg:
-        return "set clouds.gcp.enabled and clouds.azure.enabled to false, or clouds.aws.emulator to false"
-    if "tags.environment" in msg:
-        return "set tags.environment to the environment name"
-    if "foundation" in msg:
-        return "set domains.foundation.enabled: true"
-    if "no cloud is enabled" in msg:
-        return "set clouds.aws.enabled: true (or gcp/azure)"
-    if "transition_to_archive_days" in msg:
-        return "raise transition_to_archive_days or lower transition_to_ia_days"
-    if "promotion.next" in msg:
-        return "name the next environment in the promotion order, or remove promotion.next"
-    if "contains" in msg:
-        return "choose a name without reserved words (goog, sthree, amzn, aws, xn--)"
-    if "tag" in msg:
-        return "use lowercase letters, digits, '_' or '-' (tags are also GCP labels)"
-    return "correct the value"
+    return [(field, what, fix)]
 
 
 def _read_yaml(path: Path) -> Any:
@@ -391,7 +413,7 @@ def load_spec(path: Path | str) -> PlatformSpec:
     try:
         spec = PlatformSpec.model_validate(data)
     except ValidationError as exc:
-        raise SpecError(shown, [_describe(e) for e in exc.errors()]) from None
+        raise SpecError(shown, [item for e in exc.errors() for item in _describe(e)]) from None
     if spec.name != path.stem:
         raise SpecError(
             shown, [("name", f"is {spec.name!r} but the file is {path.name}", f"set name: {path.stem}")]
@@ -413,24 +435,29 @@ def load_env(env: str, environments_dir: Path | None = None) -> PlatformSpec:
 def load_all(environments_dir: Path | None = None) -> dict[str, PlatformSpec]:
     """Load every environment and check the promotion chain across files."""
     directory = environments_dir or ENVIRONMENTS_DIR
-    specs = {p.stem: load_spec(p) for p in sorted(directory.glob("*.yaml"))}
-    promotion_order(specs)
+    paths = sorted(directory.glob("*.yaml"))
+    specs = {p.stem: load_spec(p) for p in paths}
+    promotion_order(specs, {p.stem: _display(p) for p in paths})
     return specs
 
 
-def promotion_order(specs: dict[str, PlatformSpec]) -> list[str]:
+def promotion_order(specs: dict[str, PlatformSpec], files: dict[str, str] | None = None) -> list[str]:
     """The chain dev -> staging -> prod from each file's promotion.next; errors name the bad file."""
+
+    def file_of(name: str) -> str:
+        return (files or {}).get(name, f"environments/{name}.yaml")
+
     targets = {s.promotion.next: name for name, s in specs.items() if s.promotion.next}
     for name, spec in specs.items():
         nxt = spec.promotion.next
         if nxt is not None and nxt not in specs:
             raise SpecError(
-                f"environments/{name}.yaml",
+                file_of(name),
                 [("promotion.next", f"names {nxt!r}, which has no environment file", f"create {nxt}.yaml")],
             )
         if nxt is not None and specs[nxt].emulated:
             raise SpecError(
-                f"environments/{name}.yaml",
+                file_of(name),
                 [
                     (
                         "promotion.next",
@@ -445,7 +472,7 @@ def promotion_order(specs: dict[str, PlatformSpec]) -> list[str]:
         while current is not None:
             if current in seen:
                 raise SpecError(
-                    f"environments/{name}.yaml",
+                    file_of(name),
                     [
                         (
                             "promotion.next",
@@ -459,7 +486,7 @@ def promotion_order(specs: dict[str, PlatformSpec]) -> list[str]:
     starts = sorted(n for n in specs if n not in targets and specs[n].promotion.next)
     if len(starts) > 1:
         raise SpecError(
-            f"environments/{starts[1]}.yaml",
+            file_of(starts[1]),
             [
                 (
                     "promotion.next",

@@ -13,7 +13,7 @@ from typing import Any
 from botocore.exceptions import ClientError, EndpointConnectionError
 
 from blueprint.errors import BlueprintError, EmulatorError
-from blueprint.naming import Namer
+from blueprint.naming import Namer, aws_partition
 from blueprint.spec import PlatformSpec
 
 TLS_ONLY_SID = "DenyInsecureTransport"
@@ -35,6 +35,7 @@ def bootstrap(s3: Any, spec: PlatformSpec) -> tuple[str, bool]:
     """Create the state bucket if missing and (re)apply its settings. Returns (bucket, created)."""
     bucket = Namer(spec.prefix, spec.name).state_bucket()
     region = _region(spec)
+    partition = aws_partition(region)
     created = False
     try:
         try:
@@ -74,7 +75,10 @@ def bootstrap(s3: Any, spec: PlatformSpec) -> tuple[str, bool]:
                             "Effect": "Deny",
                             "Principal": "*",
                             "Action": "s3:*",
-                            "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+                            "Resource": [
+                                f"arn:{partition}:s3:::{bucket}",
+                                f"arn:{partition}:s3:::{bucket}/*",
+                            ],
                             "Condition": {"Bool": {"aws:SecureTransport": "false"}},
                         }
                     ],

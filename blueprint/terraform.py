@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import subprocess
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -31,6 +32,9 @@ TERRAFORM_ENV = "BLUEPRINT_TERRAFORM"
 OVERRIDE_FILE = "blueprint_override.tf.json"
 MIRROR_SEARCH_ROOTS = (Path("/opt"), Path("/usr/local/share/terraform"), Path("/usr/share/terraform"))
 OFFLINE_ACCESS_KEY = "offline-plan-no-credentials"
+# Resource types whose apply is only a wait for the service to settle and that no other stack uses:
+# a dependent stack may start before they finish (the provider waits ~55 s on S3 lifecycle rules).
+SETTLE_ONLY_TYPES = frozenset({"aws_s3_bucket_lifecycle_configuration"})
 DEFAULT_TIMEOUT_S = 1800
 
 
@@ -230,8 +234,60 @@ class TerraformRunner:
                     result.add, result.change, result.destroy = nums
         return result
 
-    def apply(self, stack_dir: Path) -> str:
-        return self.run(stack_dir, "apply", "-auto-approve", "-no-color", "-input=false").stdout
+    def apply(self, stack_dir: Path, ready: threading.Event | None = None) -> list[str]:
+        """`terraform apply -json`. Sets `ready` as soon as every planned change except settle-only ones
+        (`SETTLE_ONLY_TYPES`) is complete, so dependent stacks can start while this one waits for S3 to
+        settle. Returns terraform's progress messages."""
+        cmd = [self.binary, "apply", "-auto-approve", "-input=false", "-json"]
+        try:
+            proc = subprocess.Popen(
+                cmd,
+                cwd=stack_dir,
+                env=self.env(),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+        except FileNotFoundError:
+            raise _terraform_missing(self.binary) from None
+        watchdog = threading.Timer(DEFAULT_TIMEOUT_S, proc.kill)
+        watchdog.start()
+        planned: set[str] = set()
+        done: set[str] = set()
+        plan_known = False
+        messages: list[str] = []
+        errors: list[str] = []
+        try:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                event = _json_line(line)
+                if event is None:
+                    messages.append(line.rstrip())
+                    continue
+                kind = event.get("type")
+                messages.append(str(event.get("@message", "")))
+                resource = (event.get("change") or event.get("hook") or {}).get("resource", {})
+                if kind == "planned_change" and resource.get("resource_type") not in SETTLE_ONLY_TYPES:
+                    planned.add(str(resource.get("addr")))
+                elif kind == "apply_complete":
+                    done.add(str(resource.get("addr")))
+                elif kind in ("apply_start", "change_summary"):
+                    plan_known = True
+                elif kind == "diagnostic" and event.get("diagnostic", {}).get("severity") == "error":
+                    diag = event["diagnostic"]
+                    where = diag.get("address") or ""
+                    errors.append(
+                        f"Error: {diag.get('summary', '')} {where}\n{diag.get('detail', '')}".strip()
+                    )
+                if ready is not None and plan_known and planned <= done:
+                    ready.set()
+            returncode = proc.wait()
+        finally:
+            watchdog.cancel()
+        if returncode != 0:
+            text = "\n\n".join(errors) or "\n".join(messages[-30:])
+            raise self._error(stack_dir, "apply", subprocess.CompletedProcess(cmd, returncode, text, text))
+        return messages
 
     def destroy(self, stack_dir: Path) -> str:
         return self.run(stack_dir, "destroy", "-auto-approve", "-no-color", "-input=false").stdout
@@ -241,6 +297,14 @@ class TerraformRunner:
         data = json.loads(proc.stdout or "{}")
         # Sensitive outputs are never printed by the blueprint.
         return {k: ("(sensitive)" if v.get("sensitive") else v.get("value")) for k, v in data.items()}
+
+
+def _json_line(line: str) -> dict[str, Any] | None:
+    try:
+        value = json.loads(line)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def _diagnostics(text: str, limit: int = 4000) -> str:

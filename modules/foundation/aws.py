@@ -42,7 +42,7 @@ from cdktn_provider_aws.s3_bucket_versioning import (
 )
 from constructs import Construct
 
-from blueprint.naming import Namer
+from blueprint.naming import Namer, aws_partition
 from blueprint.spec import PROVIDER_PINS, PlatformSpec
 
 DATA_KEY_PURPOSE = "data"
@@ -264,6 +264,8 @@ class AwsFoundation(Construct):
             self, "data_key_alias", name=namer.kms_alias(DATA_KEY_PURPOSE), target_key_id=self.data_key.key_id
         )
         log_bucket = namer.s3_bucket(LOG_BUCKET_DOMAIN, LOG_BUCKET_PURPOSE)
+        assert spec.clouds.aws is not None
+        partition = aws_partition(spec.clouds.aws.region)
         self.access_logs = SecureBucket(
             self,
             "access_logs",
@@ -281,8 +283,8 @@ class AwsFoundation(Construct):
                         "Effect": "Allow",
                         "Principal": {"Service": "logging.s3.amazonaws.com"},
                         "Action": "s3:PutObject",
-                        "Resource": f"arn:aws:s3:::{log_bucket}/*",
-                        "Condition": {"ArnLike": {"aws:SourceArn": f"arn:aws:s3:::{namer.base()}-*"}},
+                        "Resource": f"arn:{partition}:s3:::{log_bucket}/*",
+                        "Condition": {"ArnLike": {"aws:SourceArn": f"arn:{partition}:s3:::{namer.base()}-*"}},
                     }
                 ],
             ),

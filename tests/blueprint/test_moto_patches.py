@@ -39,7 +39,8 @@ with mock_aws():
         result["put_with_tls_policy"] = type(exc).__name__
     logs_policy = {{"Version": "2012-10-17", "Statement": [
         {{"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-          "Resource": ["arn:aws:s3:::bp-logs/*"], "Condition": {{"Bool": {{"aws:SecureTransport": "false"}}}}}},
+          "Resource": ["arn:aws:s3:::bp-logs/*"],
+          "Condition": {{"Bool": {{"aws:SecureTransport": "false"}}}}}},
         {{"Effect": "Allow", "Principal": {{"Service": "logging.s3.amazonaws.com"}}, "Action": "s3:PutObject",
           "Resource": "arn:aws:s3:::bp-logs/*"}}]}}
     s3.put_bucket_policy(Bucket="bp-logs", Policy=json.dumps(logs_policy))

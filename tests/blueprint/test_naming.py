@@ -13,7 +13,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from blueprint.naming import Namer
+from blueprint.naming import Namer, aws_partition
 from blueprint.spec import DOMAINS, ENV_NAME_PATTERN, PREFIX_PATTERN, RESERVED_NAME_PARTS
 
 pytestmark = pytest.mark.unit
@@ -364,3 +364,18 @@ def test_hyphen_joins_are_ambiguous() -> None:
     assert namer.s3_bucket("lake", "raw-") == namer.s3_bucket("lake", "raw")
     for domain in DOMAINS:
         assert "-" not in domain
+
+
+@pytest.mark.parametrize(
+    ("region", "partition"),
+    [
+        ("eu-west-1", "aws"),
+        ("us-east-1", "aws"),
+        ("cn-north-1", "aws-cn"),
+        ("us-gov-west-1", "aws-us-gov"),
+        ("us-iso-east-1", "aws-iso"),
+        ("us-isob-east-1", "aws-iso-b"),
+    ],
+)
+def test_aws_partition_from_region(region: str, partition: str) -> None:
+    assert aws_partition(region) == partition

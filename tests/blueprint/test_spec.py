@@ -194,9 +194,9 @@ BAD_CASES = [
         ["tags.data_classification", "restricted"],
         id="classification",
     ),
-    pytest.param([_set("tags.team", "DataEng")], ["tags", "'team'"], id="extra-tag-uppercase-value"),
-    pytest.param([_set("tags.Team", "data")], ["tags", "'Team'"], id="extra-tag-uppercase-key"),
-    pytest.param([_set("tags.team", 7)], ["tags", "'team'"], id="extra-tag-int-value"),
+    pytest.param([_set("tags.team", "DataEng")], ["tags.team", "DataEng"], id="extra-tag-uppercase-value"),
+    pytest.param([_set("tags.Team", "data")], ["tags.Team", "lowercase"], id="extra-tag-uppercase-key"),
+    pytest.param([_set("tags.team", 7)], ["tags.team", "7"], id="extra-tag-int-value"),
     pytest.param(
         [_set("clouds.aws.emulator", True), _set("clouds.gcp.enabled", True)],
         ["clouds.aws.emulator", "clouds.gcp.enabled"],
