@@ -261,6 +261,143 @@ def status(env: EnvOpt = "local") -> None:
 
 
 @app.command()
+def deploy(
+    env: EnvOpt,
+    stack: Annotated[str | None, typer.Option(help="Only this stack id, e.g. dev-aws-lake.")] = None,
+    outdir: OutdirOpt = DEFAULT_OUTDIR,
+) -> None:
+    """Synth, plan to saved plans, apply them in dependency order, record the deployment in the ledger.
+
+    Example: blueprint deploy --env dev      (emulator environments: blueprint deploy --env local)
+    """
+    from blueprint import deploy as deploy_mod
+
+    with console.status("deploying") as status:
+        result = deploy_mod.deploy(
+            load_env(env), workdir(), outdir, stack, progress=lambda m: status.update(m)
+        )
+    for stack_id, plan in result.plans.items():
+        console.print(f"{stack_id}: {_counts(plan.counts)}  plan {plan.digest[:12]}")
+    console.print(f"deployed {result.env} at {result.commit[:12]}, bundle {result.bundle.digest[:12]}")
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(
+        f"{counts[k]} {k}" for k in ("create", "update", "replace", "delete") if counts.get(k)
+    ) or ("no changes")
+
+
+@app.command()
+def bundle(env: EnvOpt, outdir: OutdirOpt = DEFAULT_OUTDIR) -> None:
+    """Write a content-addressed bundle of the environment's stacks (sha256 per stack + manifest).
+
+    Example: blueprint bundle --env staging
+    """
+    from blueprint.bundle import current_commit, make_bundle, write_bundle
+    from blueprint.deploy import REPO
+    from blueprint.synth import synthesize
+
+    spec = load_env(env)
+    result = synthesize([spec], {"aws"}, outdir)
+    made = make_bundle(spec, outdir, [s.stack_id for s in result.stacks], current_commit(REPO))
+    path = write_bundle(made, outdir, workdir() / "bundles")
+    console.print_json(json.dumps({**made.manifest, "digest": made.digest, "path": str(path)}))
+
+
+@app.command()
+def promote(
+    source: Annotated[str, typer.Option("--from", help="The environment that was tested, e.g. staging.")],
+    target: Annotated[str, typer.Option("--to", help="The next environment, e.g. prod.")],
+    apply: Annotated[
+        bool, typer.Option(help="Apply the approved plan (refused if the plan changed).")
+    ] = False,
+    approved: Annotated[
+        Path | None, typer.Option(help="The approved plan summary (default: .blueprint/promotions/).")
+    ] = None,
+    outdir: OutdirOpt = DEFAULT_OUTDIR,
+) -> None:
+    """Promote exactly what was tested to the next environment.
+
+    Without --apply: checks the order and the source's ledger, shows the spec differences and writes
+    the target's plan summary for approval. With --apply: re-plans and applies only if it equals the
+    approved summary.  Example: blueprint promote --from dev --to staging
+    """
+    from blueprint import promote as promote_mod
+    from blueprint.spec import chain_of
+
+    specs = load_all()
+    for name in (source, target):
+        if name not in specs:
+            raise BlueprintError(f"no environment named {name!r}", fix=f"use one of {sorted(specs)}")
+    with console.status("promoting") as status:
+        result = promote_mod.promote(
+            specs[source],
+            specs[target],
+            chain_of(specs, source),
+            workdir(),
+            outdir,
+            apply=apply,
+            approved=approved,
+            progress=lambda m: status.update(m),
+        )
+    table = Table(title=f"{source} -> {target}: settings that differ")
+    for col in ("field", source, target):
+        table.add_column(col)
+    for field_name, a, b in result.differences:
+        table.add_row(field_name, str(a), str(b))
+    console.print(table)
+    for stack_id, plan in sorted(result.plans.items()):
+        console.print(f"{stack_id}: {_counts(plan.counts)}  plan {plan.digest[:12]}")
+    if result.applied:
+        console.print(f"applied the approved plan to {target} (commit {result.commit[:12]})")
+    else:
+        console.print(f"plan summary for approval: {result.summary_file}")
+
+
+@app.command()
+def drift(env: EnvOpt, outdir: OutdirOpt = DEFAULT_OUTDIR) -> None:
+    """Report, per stack, whether the deployed environment differs from the code (exit 3 on drift).
+
+    Example: blueprint drift --env prod
+    """
+    from blueprint import deploy as deploy_mod
+
+    plans = deploy_mod.drift(load_env(env), workdir(), outdir)
+    drifted = [i for i, p in plans.items() if p.changes]
+    for stack_id, plan in plans.items():
+        console.print(f"{stack_id}: {'DRIFT ' + _counts(plan.counts) if plan.changes else 'in sync'}")
+    if drifted:
+        err_console.print(f"drift detected in {', '.join(drifted)}")
+        raise typer.Exit(3)
+
+
+@app.command("ledger")
+def ledger_cmd(env: EnvOpt, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Print the deployment history of an environment.  Example: blueprint ledger --env staging"""
+    from blueprint import ledger
+    from blueprint.deploy import connect
+
+    spec = load_env(env)
+    entries = ledger.history(connect(spec, workdir(), start=False).s3(), spec)
+    if as_json:
+        console.print_json(json.dumps(entries))
+        return
+    table = Table(title=f"ledger of {spec.name}")
+    for col in ("recorded", "kind", "result", "commit", "bundle", "actor"):
+        table.add_column(col)
+    for e in entries:
+        table.add_row(
+            str(e.get("recorded")),
+            str(e.get("kind")),
+            str(e.get("result")),
+            str(e.get("commit", ""))[:12],
+            str(e.get("bundle", ""))[:12],
+            str(e.get("actor")),
+        )
+    console.print(table)
+
+
+@app.command()
 def schema(
     check: Annotated[bool, typer.Option(help="Fail if environments/schema.json is out of date.")] = False,
 ) -> None:

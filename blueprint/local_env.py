@@ -6,23 +6,23 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import boto3
 
+from blueprint import deploy as deploy_mod
 from blueprint import emulator as emulator_mod
 from blueprint import state
 from blueprint.emulator import Emulator
 from blueprint.errors import BlueprintError
+from blueprint.naming import Namer
 from blueprint.spec import PlatformSpec
-from blueprint.synth import Synthesized, synthesize
-from blueprint.terraform import DEFAULT_TIMEOUT_S, Target, TerraformRunner
+from blueprint.synth import synthesize
+from blueprint.terraform import Target, TerraformRunner
 from blueprint.verify import Check, verify_aws
 
 Progress = Callable[[str], None]
@@ -73,92 +73,23 @@ def up(
     verify: bool = True,
     pipelined: bool = True,
 ) -> UpResult:
+    """Deploy (emulator, state bucket, synth, saved plans, pipelined applies, ledger entry), then verify."""
     started = time.perf_counter()
-    region = require_emulated(spec)
-    timings: dict[str, float] = {}
-
-    def lap(name: str, t0: float) -> None:
-        timings[name] = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    progress("starting the AWS emulator on 127.0.0.1")
-    emu = emulator_mod.ensure(workdir)
-    lap("emulator", t0)
-    s3 = s3_client(emu, region)
-
-    t0 = time.perf_counter()
-    progress("bootstrapping the state bucket")
-    bucket, _ = state.bootstrap(s3, spec)
-    lap("bootstrap", t0)
-
-    t0 = time.perf_counter()
-    progress("synthesizing stacks")
-    synth = synthesize([spec], {"aws"}, outdir)
-    lap("synth", t0)
-
-    runner = TerraformRunner(workdir, Target.EMULATOR, emu, region=region)
-    t0 = time.perf_counter()
-    progress(f"terraform init of {len(synth.stacks)} stacks")
-    init_all(runner, synth)
-    lap("init", t0)
-
-    t0 = time.perf_counter()
-    timings.update(apply_all(runner, synth, progress, pipelined))
-    lap("apply (all stacks)", t0)
-
-    result = UpResult(spec.name, emu.endpoint, bucket, timings=timings)
-    result.stacks = state.read_stack_states(s3, spec, [s.stack_id for s in synth.stacks])
+    require_emulated(spec)
+    deployed = deploy_mod.deploy(spec, workdir, outdir, progress=progress, pipelined=pipelined)
+    conn = deployed.connection
+    assert conn is not None and conn.emulator is not None
+    s3 = conn.s3()
+    result = UpResult(spec.name, conn.emulator.endpoint, Namer(spec.prefix, spec.name).state_bucket())
+    result.timings = deployed.timings
+    result.stacks = state.read_stack_states(s3, spec, list(deployed.plans))
     if verify:
         t0 = time.perf_counter()
         progress("verifying with boto3")
         result.checks = verify_aws(s3, spec)
-        lap("verify", t0)
+        result.timings["verify"] = time.perf_counter() - t0
     result.seconds = time.perf_counter() - started
     return result
-
-
-def init_all(runner: TerraformRunner, synth: Synthesized) -> None:
-    """Init every stack concurrently: init does not depend on other stacks' resources."""
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        for fut in [pool.submit(runner.init, synth.stack_dir(s.stack_id)) for s in synth.stacks]:
-            fut.result()
-
-
-def apply_all(
-    runner: TerraformRunner, synth: Synthesized, progress: Progress = _quiet, pipelined: bool = True
-) -> dict[str, float]:
-    """Apply every stack; a stack starts as soon as its dependencies are ready (see TerraformRunner.apply),
-    so independent waits overlap (`pipelined=False`: only once they are fully applied, the baseline).
-    Returns seconds per stack; raises the first failure after all stop."""
-    ready = {s.stack_id: threading.Event() for s in synth.stacks}
-    failed = threading.Event()
-    errors: list[BaseException] = []
-    timings: dict[str, float] = {}
-
-    def run(stack_id: str, deps: tuple[str, ...]) -> None:
-        try:
-            for dep in deps:
-                ready[dep].wait(timeout=DEFAULT_TIMEOUT_S)  # set by the dependency, also on failure
-            if failed.is_set() or not all(ready[d].is_set() for d in deps):
-                return
-            progress(f"terraform apply {stack_id}")
-            t0 = time.perf_counter()
-            runner.apply(synth.stack_dir(stack_id), ready=ready[stack_id] if pipelined else None)
-            timings[f"apply {stack_id}"] = time.perf_counter() - t0
-        except BaseException as exc:
-            errors.append(exc)
-            failed.set()
-        finally:
-            ready[stack_id].set()
-
-    threads = [threading.Thread(target=run, args=(s.stack_id, s.depends_on)) for s in synth.stacks]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
-    return timings
 
 
 def replan(spec: PlatformSpec, workdir: Path, outdir: Path) -> dict[str, bool]:
@@ -167,8 +98,9 @@ def replan(spec: PlatformSpec, workdir: Path, outdir: Path) -> dict[str, bool]:
     emu = _running_or_fail(workdir)
     synth = synthesize([spec], {"aws"}, outdir)
     runner = TerraformRunner(workdir, Target.EMULATOR, emu, region=region)
-    init_all(runner, synth)
-    return {s.stack_id: runner.plan(synth.stack_dir(s.stack_id)).changes for s in synth.stacks}
+    ids = [s.stack_id for s in synth.stacks]
+    deploy_mod.init_all(runner, synth, ids)
+    return {i: runner.plan(synth.stack_dir(i)).changes for i in ids}
 
 
 def _running_or_fail(workdir: Path) -> Emulator:
@@ -196,7 +128,7 @@ def down(spec: PlatformSpec, workdir: Path, outdir: Path, progress: Progress = _
     s3 = s3_client(emu, region)
     synth = synthesize([spec], {"aws"}, outdir)
     runner = TerraformRunner(workdir, Target.EMULATOR, emu, region=region)
-    init_all(runner, synth)
+    deploy_mod.init_all(runner, synth, [s.stack_id for s in synth.stacks])
     for stack in reversed(synth.stacks):
         progress(f"terraform destroy {stack.stack_id}")
         runner.destroy(synth.stack_dir(stack.stack_id))

@@ -146,6 +146,7 @@ class TerraformRunner:
                     "skip_credentials_validation": True,
                     "skip_metadata_api_check": True,
                     "skip_requesting_account_id": True,
+                    "max_retries": 2,  # an unreachable emulator fails in seconds, not minutes
                 }
             )
             return {"provider": {"aws": [provider]}, "terraform": {"backend": {"s3": backend}}}
@@ -203,7 +204,17 @@ class TerraformRunner:
                 "to its root (the directory holding registry.terraform.io), or allow network access"
             )
         elif "Error acquiring the state lock" in text or "PreconditionFailed" in text:
-            fix = "another run holds the state lock; wait for it, or `terraform force-unlock` a dead lock"
+            holder = _lock_field(text, "Who") or "another run"
+            lock_id = _lock_field(text, "ID")
+            fix = (
+                f"the state lock is held by {holder} (operation {_lock_field(text, 'Operation') or '?'}); "
+                "wait for it to finish"
+                + (
+                    f", or if it died run `terraform force-unlock {lock_id}` in {stack_dir}"
+                    if lock_id
+                    else ""
+                )
+            )
         elif "connection refused" in text.lower() or "dial tcp" in text:
             fix = (
                 "the AWS endpoint is unreachable; start the emulator with `blueprint up` or check the network"
@@ -234,11 +245,27 @@ class TerraformRunner:
                     result.add, result.change, result.destroy = nums
         return result
 
-    def apply(self, stack_dir: Path, ready: threading.Event | None = None) -> list[str]:
-        """`terraform apply -json`. Sets `ready` as soon as every planned change except settle-only ones
-        (`SETTLE_ONLY_TYPES`) is complete, so dependent stacks can start while this one waits for S3 to
-        settle. Returns terraform's progress messages."""
-        cmd = [self.binary, "apply", "-auto-approve", "-input=false", "-json"]
+    def show_json(self, stack_dir: Path, plan_file: Path) -> dict[str, Any]:
+        """The machine-readable form of a saved plan (`terraform show -json`)."""
+        proc = self.run(stack_dir, "show", "-json", "-no-color", str(plan_file))
+        doc = json.loads(proc.stdout or "{}")
+        return doc if isinstance(doc, dict) else {}
+
+    def apply(
+        self,
+        stack_dir: Path,
+        ready: threading.Event | None = None,
+        plan_file: Path | None = None,
+        planned: set[tuple[str, str]] | None = None,
+    ) -> list[str]:
+        """`terraform apply -json` (of `plan_file` when given: exactly what was planned). Sets `ready` as
+        soon as every planned change except settle-only ones (`SETTLE_ONLY_TYPES`) is complete, so
+        dependent stacks can start while this one waits for S3 to settle. `planned` ((address, type)
+        pairs, from the saved plan) is needed with a plan file. Returns terraform's progress messages."""
+        if plan_file is not None:
+            cmd = [self.binary, "apply", "-input=false", "-json", str(plan_file)]
+        else:
+            cmd = [self.binary, "apply", "-auto-approve", "-input=false", "-json"]
         try:
             proc = subprocess.Popen(
                 cmd,
@@ -252,9 +279,9 @@ class TerraformRunner:
             raise _terraform_missing(self.binary) from None
         watchdog = threading.Timer(DEFAULT_TIMEOUT_S, proc.kill)
         watchdog.start()
-        planned: set[str] = set()
+        waiting_for: set[str] = {a for a, t in (planned or set()) if t not in SETTLE_ONLY_TYPES}
         done: set[str] = set()
-        plan_known = False
+        plan_known = planned is not None
         messages: list[str] = []
         errors: list[str] = []
         try:
@@ -268,7 +295,7 @@ class TerraformRunner:
                 messages.append(str(event.get("@message", "")))
                 resource = (event.get("change") or event.get("hook") or {}).get("resource", {})
                 if kind == "planned_change" and resource.get("resource_type") not in SETTLE_ONLY_TYPES:
-                    planned.add(str(resource.get("addr")))
+                    waiting_for.add(str(resource.get("addr")))
                 elif kind == "apply_complete":
                     done.add(str(resource.get("addr")))
                 elif kind in ("apply_start", "change_summary"):
@@ -279,7 +306,7 @@ class TerraformRunner:
                     errors.append(
                         f"Error: {diag.get('summary', '')} {where}\n{diag.get('detail', '')}".strip()
                     )
-                if ready is not None and plan_known and planned <= done:
+                if ready is not None and plan_known and waiting_for <= done:
                     ready.set()
             returncode = proc.wait()
         finally:
@@ -297,6 +324,15 @@ class TerraformRunner:
         data = json.loads(proc.stdout or "{}")
         # Sensitive outputs are never printed by the blueprint.
         return {k: ("(sensitive)" if v.get("sensitive") else v.get("value")) for k, v in data.items()}
+
+
+def _lock_field(text: str, name: str) -> str | None:
+    """A field of terraform's 'Lock Info:' block (ID, Path, Operation, Who, Created)."""
+    for line in text.splitlines():
+        key, sep, value = line.strip().partition(":")
+        if sep and key.strip() == name and value.strip():
+            return value.strip()
+    return None
 
 
 def _json_line(line: str) -> dict[str, Any] | None:

@@ -20,6 +20,7 @@ from blueprint.spec import (
     ENVIRONMENTS_DIR,
     MAX_SPEC_BYTES,
     PlatformSpec,
+    chain_of,
     export_schema,
     load_all,
     load_env,
@@ -59,7 +60,7 @@ def _spec_error(path: Path) -> SpecError:
 
 def test_shipped_environments_load() -> None:
     specs = load_all()
-    assert sorted(specs) == ["dev", "local", "prod", "staging"]
+    assert sorted(specs) == ["dev", "local", "localstg", "prod", "staging"]
     for name, spec in specs.items():
         assert isinstance(spec, PlatformSpec)
         assert spec.name == name
@@ -68,7 +69,10 @@ def test_shipped_environments_load() -> None:
 
 
 def test_shipped_promotion_order() -> None:
-    assert promotion_order(load_all()) == ["dev", "staging", "prod"]
+    specs = load_all()
+    assert promotion_order(specs) == ["dev", "staging", "prod"]
+    assert chain_of(specs, "local") == ["local", "localstg"]
+    assert chain_of(specs, "prod") == ["dev", "staging", "prod"]
 
 
 def test_local_is_emulated_and_aws_only() -> None:
@@ -78,7 +82,7 @@ def test_local_is_emulated_and_aws_only() -> None:
     assert local.clouds.enabled() == ["aws"]
     assert local.clouds.gcp is None or not local.clouds.gcp.enabled
     assert local.clouds.azure is None or not local.clouds.azure.enabled
-    assert local.promotion.next is None
+    assert local.promotion.next == "localstg" and specs["localstg"].emulated
     assert not local.protection.stateful
     for name in ("dev", "staging", "prod"):
         assert not specs[name].emulated, name

@@ -1,0 +1,262 @@
+"""Deploy an environment: synth, init, plan every stack to a saved plan, apply exactly those plans in
+dependency order, and record the deployment (commit, bundle digest, per-stack plan digest and counts)
+in the ledger kept in the environment's state bucket. Also: drift detection.
+
+The same code serves the emulator (`local`, `localstg`) and the clouds; only the target differs.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from blueprint import emulator as emulator_mod
+from blueprint import ledger, state
+from blueprint.bundle import Bundle, canonical, current_commit, make_bundle, sha256, write_bundle
+from blueprint.emulator import Emulator
+from blueprint.errors import BlueprintError
+from blueprint.spec import PlatformSpec
+from blueprint.synth import Synthesized, synthesize
+from blueprint.terraform import DEFAULT_TIMEOUT_S, Target, TerraformRunner
+
+Progress = Callable[[str], None]
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Where an environment's AWS stacks and state live."""
+
+    target: Target
+    region: str
+    emulator: Emulator | None
+
+    def s3(self) -> Any:
+        if self.emulator is not None:
+            return boto3.client("s3", **self.emulator.boto3_kwargs(self.region))
+        return boto3.client("s3", region_name=self.region)
+
+    def runner(self, workdir: Path) -> TerraformRunner:
+        return TerraformRunner(workdir, self.target, self.emulator, region=self.region)
+
+
+def connect(spec: PlatformSpec, workdir: Path, start: bool = True) -> Connection:
+    """The emulator (started when `start` and not running) for emulated environments, else the cloud."""
+    aws = spec.clouds.aws
+    if aws is None or not aws.enabled:
+        raise BlueprintError(f"{spec.name} has no AWS cloud", fix="enable clouds.aws in the environment file")
+    if not aws.emulator:
+        return Connection(Target.CLOUD, aws.region, None)
+    emu = emulator_mod.ensure(workdir) if start else emulator_mod.running(workdir)
+    if emu is None:
+        raise BlueprintError(
+            f"no emulator is running for {spec.name}", fix=f"run `blueprint deploy --env {spec.name}` first"
+        )
+    return Connection(Target.EMULATOR, aws.region, emu)
+
+
+@dataclass
+class StackPlan:
+    stack_id: str
+    plan_file: Path
+    digest: str
+    counts: dict[str, int]
+    addresses: set[tuple[str, str]]  # (address, type) of every resource that changes
+
+    @property
+    def changes(self) -> bool:
+        return any(v for k, v in self.counts.items() if k != "no-op")
+
+    def summary(self) -> dict[str, Any]:
+        return {"plan_digest": self.digest, "counts": self.counts}
+
+
+def plan_digest_and_counts(plan: dict[str, Any]) -> tuple[str, dict[str, int], set[tuple[str, str]]]:
+    """Digest of what a plan would do (addresses, actions, planned values); values are hashed, never kept."""
+    counts = {"create": 0, "update": 0, "replace": 0, "delete": 0, "no-op": 0}
+    essence: list[Any] = []
+    changing: set[tuple[str, str]] = set()
+    for rc in sorted(plan.get("resource_changes", []), key=lambda r: str(r.get("address"))):
+        change = rc.get("change", {})
+        actions = list(change.get("actions", []))
+        kind = (
+            "replace"
+            if sorted(actions) == ["create", "delete"]
+            else actions[0]
+            if len(actions) == 1 and actions[0] in counts
+            else "no-op"
+        )
+        counts[kind] += 1
+        if kind != "no-op":
+            changing.add((str(rc.get("address")), str(rc.get("type"))))
+        essence.append([rc.get("address"), actions, change.get("after"), change.get("after_unknown")])
+    essence.append(sorted((plan.get("output_changes") or {}).items()))
+    return sha256(canonical(essence)), counts, changing
+
+
+def init_all(runner: TerraformRunner, synth: Synthesized, stack_ids: list[str]) -> None:
+    """Init every stack concurrently: init does not depend on other stacks' resources."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for fut in [pool.submit(runner.init, synth.stack_dir(s)) for s in stack_ids]:
+            fut.result()
+
+
+def plan_all(runner: TerraformRunner, synth: Synthesized, stack_ids: list[str]) -> dict[str, StackPlan]:
+    """A saved plan per stack. Stacks reference each other only by name, so all plan at once."""
+
+    def one(stack_id: str) -> StackPlan:
+        stack_dir = synth.stack_dir(stack_id)
+        plan_file = stack_dir / "blueprint.tfplan"
+        runner.plan(stack_dir, out=plan_file.resolve())
+        digest, counts, addresses = plan_digest_and_counts(runner.show_json(stack_dir, plan_file.resolve()))
+        return StackPlan(stack_id, plan_file.resolve(), digest, counts, addresses)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(zip(stack_ids, pool.map(one, stack_ids), strict=True))
+
+
+def apply_all(
+    runner: TerraformRunner,
+    synth: Synthesized,
+    plans: dict[str, StackPlan] | None = None,
+    progress: Progress = _quiet,
+    pipelined: bool = True,
+) -> dict[str, float]:
+    """Apply every stack (its saved plan when given); a stack starts as soon as its dependencies are
+    ready (see TerraformRunner.apply), so independent waits overlap (`pipelined=False`: only once they
+    are fully applied, the baseline). Returns seconds per stack; raises the first failure after all stop."""
+    ids = [s.stack_id for s in synth.stacks if plans is None or s.stack_id in plans]
+    deps = {s.stack_id: tuple(d for d in s.depends_on if d in ids) for s in synth.stacks}
+    ready = {stack_id: threading.Event() for stack_id in ids}
+    failed = threading.Event()
+    errors: list[BaseException] = []
+    timings: dict[str, float] = {}
+
+    def run(stack_id: str) -> None:
+        try:
+            for dep in deps[stack_id]:
+                ready[dep].wait(timeout=DEFAULT_TIMEOUT_S)  # set by the dependency, also on failure
+            if failed.is_set() or not all(ready[d].is_set() for d in deps[stack_id]):
+                return
+            plan = plans[stack_id] if plans is not None else None
+            if plan is not None and not plan.changes:
+                return
+            progress(f"terraform apply {stack_id}")
+            t0 = time.perf_counter()
+            runner.apply(
+                synth.stack_dir(stack_id),
+                ready=ready[stack_id] if pipelined else None,
+                plan_file=plan.plan_file if plan else None,
+                planned=plan.addresses if plan else None,
+            )
+            timings[f"apply {stack_id}"] = time.perf_counter() - t0
+        except BaseException as exc:
+            errors.append(exc)
+            failed.set()
+        finally:
+            ready[stack_id].set()
+
+    threads = [threading.Thread(target=run, args=(stack_id,)) for stack_id in ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return timings
+
+
+@dataclass
+class DeployResult:
+    env: str
+    commit: str
+    bundle: Bundle
+    plans: dict[str, StackPlan]
+    entry: dict[str, Any] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    connection: Connection | None = None
+
+
+def select(synth: Synthesized, stack: str | None) -> list[str]:
+    ids = [s.stack_id for s in synth.stacks]
+    if stack is None:
+        return ids
+    if stack not in ids:
+        raise BlueprintError(f"--stack {stack}: no such stack", fix=f"use one of {ids}")
+    return [stack]
+
+
+def deploy(
+    spec: PlatformSpec,
+    workdir: Path,
+    outdir: Path,
+    stack: str | None = None,
+    progress: Progress = _quiet,
+    pipelined: bool = True,
+    repo: Path = REPO,
+) -> DeployResult:
+    """Synth, plan to saved plans, apply them in dependency order, record the deployment in the ledger."""
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    progress("connecting")
+    conn = connect(spec, workdir)
+    s3 = conn.s3()
+    if conn.target is Target.EMULATOR:
+        state.bootstrap(s3, spec)  # on the emulator the state bucket is part of the environment
+    timings["connect"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    progress("synthesizing stacks")
+    synth = synthesize([spec], {"aws"}, outdir)
+    ids = select(synth, stack)
+    timings["synth"] = time.perf_counter() - t0
+
+    runner = conn.runner(workdir)
+    t0 = time.perf_counter()
+    progress(f"terraform init + plan of {len(ids)} stacks")
+    init_all(runner, synth, ids)
+    plans = plan_all(runner, synth, ids)
+    timings["init+plan"] = time.perf_counter() - t0
+
+    commit = current_commit(repo)
+    bundle = make_bundle(spec, outdir, ids, commit)
+    write_bundle(bundle, outdir, workdir / "bundles")
+    base = {
+        "kind": "deploy",
+        "commit": commit,
+        "bundle": bundle.digest,
+        "stacks": {i: p.summary() for i, p in plans.items()},
+        "started": ledger.now(),
+    }
+    result = DeployResult(spec.name, commit, bundle, plans, timings=timings, connection=conn)
+    t0 = time.perf_counter()
+    try:
+        timings.update(apply_all(runner, synth, plans, progress, pipelined))
+    except BaseException as exc:
+        error = str(exc).splitlines()[0][:500] if str(exc) else type(exc).__name__
+        ledger.record(s3, spec, {**base, "result": "failed", "error": error})
+        raise
+    timings["apply (all stacks)"] = time.perf_counter() - t0
+    result.entry = ledger.record(s3, spec, {**base, "result": "succeeded"})
+    return result
+
+
+def drift(spec: PlatformSpec, workdir: Path, outdir: Path) -> dict[str, StackPlan]:
+    """A fresh plan of every stack; any change means the environment differs from the code (drift)."""
+    conn = connect(spec, workdir, start=False)
+    synth = synthesize([spec], {"aws"}, outdir)
+    ids = [s.stack_id for s in synth.stacks]
+    runner = conn.runner(workdir)
+    init_all(runner, synth, ids)
+    return plan_all(runner, synth, ids)

@@ -1,0 +1,101 @@
+"""`blueprint check`: the policy gate as a CLI command (registered in blueprint/cli.py)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from blueprint.errors import BlueprintError
+from blueprint.policy_suppressions import DEFAULT_SUPPRESSIONS
+from blueprint.spec import CLOUDS, PlatformSpec, load_all, load_env
+
+
+class ReportFormat(StrEnum):
+    """Output formats of `blueprint check`."""
+
+    table = "table"
+    json = "json"
+    sarif = "sarif"
+
+
+def _specs(envs: list[str] | None) -> list[PlatformSpec]:
+    return list(load_all().values()) if not envs else [load_env(e) for e in envs]
+
+
+def _clouds(clouds: list[str] | None) -> set[str] | None:
+    if not clouds:
+        return None
+    unknown = set(clouds) - set(CLOUDS)
+    if unknown:
+        raise BlueprintError(
+            f"--cloud: unknown cloud(s) {sorted(unknown)}", fix=f"use some of {list(CLOUDS)}"
+        )
+    return set(clouds)
+
+
+def _plans(values: list[str] | None) -> dict[str, Path]:
+    """`--plan STACK=PATH` or `--plan PATH` (the stack is the folder the file is in)."""
+    plans: dict[str, Path] = {}
+    for value in values or []:
+        stack, sep, path = value.partition("=")
+        file = Path(path if sep else value)
+        if not file.is_file():
+            raise BlueprintError(
+                f"--plan {value}: {file} does not exist",
+                fix="write it with `terraform show -json tfplan > plan.json`, or drop --plan",
+            )
+        plans[stack if sep else file.resolve().parent.name] = file
+    return plans
+
+
+def check(
+    env: Annotated[
+        list[str] | None,
+        typer.Option("--env", "-e", help="Environment(s) (name or path); repeat the option. Default: all."),
+    ] = None,
+    cloud: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--cloud", "-c", help="Cloud(s): aws, gcp, azure; repeat the option. Default: all enabled."
+        ),
+    ] = None,
+    format: Annotated[
+        ReportFormat, typer.Option("--format", help="table (people), json (scripts), sarif (code scanning).")
+    ] = ReportFormat.table,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the report to this file instead of stdout.")
+    ] = None,
+    outdir: Annotated[Path, typer.Option("--outdir", help="Where stacks are synthesized.")] = Path(
+        "cdktf.out"
+    ),
+    plan: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--plan",
+            help="Plan JSON to scan too (terraform show -json), as STACK=PATH or PATH; repeatable. "
+            "A plan.json beside a stack's cdk.tf.json is scanned without it.",
+        ),
+    ] = None,
+    suppressions: Annotated[
+        Path, typer.Option("--suppressions", help="The checked-in file of accepted findings.")
+    ] = DEFAULT_SUPPRESSIONS,
+) -> None:
+    """Policy gate: checkov and the project invariants on every synthesized stack.
+
+    Exits 1 on any unsuppressed failure, 2 on bad input or a missing tool.
+
+    Example: blueprint check --env prod --format sarif --output policy.sarif
+    """
+    from blueprint.policy import check as run_check
+    from blueprint.policy_report import render
+
+    console = Console()
+    report = run_check(
+        _specs(env), _clouds(cloud), outdir, suppressions_path=suppressions, plans=_plans(plan)
+    )
+    render(report, format.value, output, console)
+    report.raise_on_failures()

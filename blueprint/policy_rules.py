@@ -1,0 +1,896 @@
+"""Per-cloud rule tables: for each invariant (same name on every cloud), the rules that check it.
+
+A rule takes a `StackDoc` and returns a `RuleResult`: one `Check` per resource it looked at. A rule
+that finds no resource of its types says so (`not applicable`), so an invariant never passes silently
+on a stack it could not see. AWS covers what is built today (foundation, lake) and the types the next
+domains will add; GCP and Azure tables run on any matching resources already.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from blueprint.policy_model import (
+    INVARIANT_NAMES,
+    RuleResult,
+    StackDoc,
+    block,
+    blocks,
+    dig,
+    is_false,
+    is_true,
+)
+
+Rule = Callable[[StackDoc], RuleResult]
+Predicate = Callable[[dict[str, Any]], str | None]  # body -> problem, or None when fine
+
+MODULE_HINT = "modules/foundation/aws.py (SecureBucket)"
+
+
+def _env_file(stack: StackDoc) -> str:
+    return f"environments/{stack.spec.name}.yaml"
+
+
+def _label(rtype: str, name: str, body: dict[str, Any]) -> str:
+    """`bucket acme-dev-lake-raw (aws_s3_bucket.lake_raw_bucket_1234)`: a name a person recognizes."""
+    human = next(
+        (body[k] for k in ("bucket", "name", "alias", "cluster_name", "workgroup_name") if k in body),
+        None,
+    )
+    kind = "bucket" if rtype.endswith("_bucket") else rtype
+    return f"{kind} {human} ({rtype}.{name})" if isinstance(human, str) else f"{rtype}.{name}"
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _table_rule(table: dict[str, Predicate], fix: Callable[[str], str], note: str | None = None) -> Rule:
+    """A rule from a {resource type: predicate} table; `fix(type)` says how to repair a failure."""
+
+    def rule(stack: StackDoc) -> RuleResult:
+        result = RuleResult(note=note)
+        for rtype, name, body in stack.each(*table):
+            problem = table[rtype](body)
+            result.add(
+                f"{rtype}.{name}",
+                None if problem is None else f"{_label(rtype, name, body)} {problem}",
+                fix(rtype),
+            )
+        return result
+
+    return rule
+
+
+def _require(path: str, what: str) -> Predicate:
+    """Predicate: `path` is a non-empty value (a key id, a subnet list, a block)."""
+
+    def check(body: dict[str, Any]) -> str | None:
+        return None if dig(body, path) not in (None, "", [], {}) else f"has no {what} ({path})"
+
+    return check
+
+
+def _require_true(path: str, what: str) -> Predicate:
+    def check(body: dict[str, Any]) -> str | None:
+        return None if is_true(dig(body, path)) else f"does not set {path} = true ({what})"
+
+    return check
+
+
+def _require_false(path: str, what: str) -> Predicate:
+    def check(body: dict[str, Any]) -> str | None:
+        return None if is_false(dig(body, path)) else f"does not set {path} = false ({what})"
+
+    return check
+
+
+def _forbid(path: str, bad: Iterable[Any], what: str) -> Predicate:
+    values = tuple(bad)
+
+    def check(body: dict[str, Any]) -> str | None:
+        value = dig(body, path)
+        return f"sets {path} = {value!r} ({what})" if value in values else None
+
+    return check
+
+
+def _all(*predicates: Predicate) -> Predicate:
+    def check(body: dict[str, Any]) -> str | None:
+        problems = [p for p in (pred(body) for pred in predicates) if p]
+        return "; ".join(problems) if problems else None
+
+    return check
+
+
+def _merge(results: Iterable[RuleResult]) -> RuleResult:
+    merged = RuleResult()
+    notes = []
+    for r in results:
+        merged.checks.extend(r.checks)
+        if r.note:
+            notes.append(r.note)
+    merged.note = "; ".join(dict.fromkeys(notes)) or None
+    return merged
+
+
+# ---------------------------------------------------------------------------------------------------
+# AWS: S3 buckets and the resources that configure them
+
+
+def _bucket_refs(name: str, body: dict[str, Any]) -> set[str]:
+    """The values a configuring resource's `bucket` argument may hold for this bucket."""
+    refs = {f"${{aws_s3_bucket.{name}.id}}", f"${{aws_s3_bucket.{name}.bucket}}"}
+    literal = body.get("bucket")
+    if isinstance(literal, str) and not literal.startswith("${"):
+        refs.add(literal)
+    return refs
+
+
+def _attached(stack: StackDoc, rtype: str, name: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+    refs = _bucket_refs(name, body)
+    return [b for b in stack.resources(rtype).values() if b.get("bucket") in refs]
+
+
+def _bucket_rule(check: Callable[[StackDoc, str, dict[str, Any]], str | None], fix: str) -> Rule:
+    """A rule run on every aws_s3_bucket; `check` returns the problem or None."""
+
+    def rule(stack: StackDoc) -> RuleResult:
+        result = RuleResult(note="no S3 bucket")
+        for _, name, body in stack.each("aws_s3_bucket"):
+            problem = check(stack, name, body)
+            label = _label("aws_s3_bucket", name, body)
+            result.add(f"aws_s3_bucket.{name}", None if problem is None else f"{label} {problem}", fix)
+        return result
+
+    return rule
+
+
+_AWS_MANAGED_S3_KEY = ("alias/aws/s3", "aws/s3")
+
+
+def _s3_cmk(stack: StackDoc, name: str, body: dict[str, Any]) -> str | None:
+    configs = _attached(stack, "aws_s3_bucket_server_side_encryption_configuration", name, body)
+    legacy = block(body, "server_side_encryption_configuration")
+    rules = [r for c in [*configs, *([legacy] if legacy else [])] for r in blocks(c, "rule")]
+    defaults = [block(r, "apply_server_side_encryption_by_default") or {} for r in rules]
+    if not defaults:
+        return "has no server-side encryption configuration"
+    for d in defaults:
+        algorithm, key = d.get("sse_algorithm"), d.get("kms_master_key_id")
+        if algorithm in ("aws:kms", "aws:kms:dsse") and key and key not in _AWS_MANAGED_S3_KEY:
+            return None
+    algorithm = defaults[0].get("sse_algorithm")
+    if algorithm in ("aws:kms", "aws:kms:dsse"):
+        return "uses the AWS-managed key aws/s3, not a customer-managed KMS key"
+    return f"is encrypted with {algorithm or 'no algorithm'} (SSE-S3), not a customer-managed KMS key"
+
+
+def _s3_public(stack: StackDoc, name: str, body: dict[str, Any]) -> str | None:
+    problems = []
+    blocks_ = _attached(stack, "aws_s3_bucket_public_access_block", name, body)
+    flags = ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
+    if not blocks_:
+        problems.append("has no aws_s3_bucket_public_access_block")
+    else:
+        off = [f for f in flags if not any(is_true(b.get(f)) for b in blocks_)]
+        if off:
+            problems.append(f"has public access blocks turned off: {', '.join(off)}")
+    owners = _attached(stack, "aws_s3_bucket_ownership_controls", name, body)
+    if not any(dig(o, "rule.object_ownership") == "BucketOwnerEnforced" for o in owners):
+        problems.append("does not enforce bucket-owner ownership (ACLs stay enabled)")
+    acls = [a.get("acl") for a in _attached(stack, "aws_s3_bucket_acl", name, body)] + [body.get("acl")]
+    public_acls = [a for a in acls if isinstance(a, str) and a.startswith("public-")]
+    if public_acls:
+        problems.append(f"has a public ACL ({public_acls[0]})")
+    for policy in _attached(stack, "aws_s3_bucket_policy", name, body):
+        statements, _ = parse_policy(policy.get("policy"))
+        for s in statements or []:
+            if _effect(s) == "Allow" and _public_principal(s) and not s.get("Condition"):
+                problems.append(f"policy statement {s.get('Sid') or '(no Sid)'} allows anyone (Principal *)")
+    return "; ".join(problems) or None
+
+
+def _s3_tls(stack: StackDoc, name: str, body: dict[str, Any]) -> str | None:
+    policies = _attached(stack, "aws_s3_bucket_policy", name, body)
+    if not policies:
+        return "has no bucket policy denying non-TLS requests and TLS < 1.2"
+    statements: list[dict[str, Any]] = []
+    for p in policies:
+        parsed, error = parse_policy(p.get("policy"), stack)
+        if error:
+            return f"has a bucket policy that cannot be read ({error})"
+        statements.extend(parsed or [])
+    problems = []
+    if not any(
+        _denies(s, "bool", "aws:securetransport", lambda v: str(v).lower() == "false") for s in statements
+    ):
+        problems.append("policy does not deny requests without TLS (Deny when aws:SecureTransport is false)")
+    if not any(_denies(s, "numericlessthan", "s3:tlsversion", _at_least_1_2) for s in statements):
+        problems.append("policy does not deny TLS versions below 1.2 (Deny when s3:TlsVersion < 1.2)")
+    return "; ".join(problems) or None
+
+
+def _at_least_1_2(value: Any) -> bool:
+    try:
+        return float(value) >= 1.2
+    except (TypeError, ValueError):
+        return False
+
+
+def _s3_versioning(stack: StackDoc, name: str, body: dict[str, Any]) -> str | None:
+    configs = _attached(stack, "aws_s3_bucket_versioning", name, body)
+    if any(dig(c, "versioning_configuration.status") == "Enabled" for c in configs):
+        return None
+    if is_true(dig(body, "versioning.enabled")):
+        return None
+    if configs:
+        status = dig(configs[0], "versioning_configuration.status")
+        return f"has versioning status {status!r}, not 'Enabled'"
+    return "has no aws_s3_bucket_versioning with status Enabled"
+
+
+def _s3_logging(stack: StackDoc, name: str, body: dict[str, Any]) -> str | None:
+    configs = _attached(stack, "aws_s3_bucket_logging", name, body)
+    if any(c.get("target_bucket") for c in configs) or dig(body, "logging.target_bucket"):
+        return None
+    return "has no server access logging (aws_s3_bucket_logging with a target_bucket)"
+
+
+# ---------------------------------------------------------------------------------------------------
+# AWS: IAM policy documents
+
+
+def parse_policy(raw: Any, stack: StackDoc | None = None) -> tuple[list[dict[str, Any]] | None, str | None]:
+    """The statements of a policy document, or (None, error). A reference to an
+    aws_iam_policy_document data source is resolved in `stack` (the data source is also checked)."""
+    if isinstance(raw, str):
+        ref = re.fullmatch(r"\$\{data\.aws_iam_policy_document\.([A-Za-z0-9_-]+)\.json\}", raw.strip())
+        if ref:
+            doc = stack.data("aws_iam_policy_document").get(ref[1]) if stack else None
+            if doc is None:
+                return [], None  # checked where it is defined
+            return policy_document_statements(doc), None
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            return None, f"not JSON: {exc.msg}"
+    if not isinstance(raw, dict):
+        return None, "not a JSON object"
+    statements = raw.get("Statement", [])
+    statements = statements if isinstance(statements, list) else [statements]
+    return [s for s in statements if isinstance(s, dict)], None
+
+
+def policy_document_statements(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """aws_iam_policy_document `statement` blocks as IAM JSON statements."""
+    out = []
+    for s in blocks(doc, "statement"):
+        principals = blocks(s, "principals")
+        stmt: dict[str, Any] = {
+            "Sid": s.get("sid"),
+            "Effect": s.get("effect", "Allow"),
+            "Action": s.get("actions", []),
+            "Resource": s.get("resources", []),
+        }
+        if principals:
+            stmt["Principal"] = {p.get("type"): p.get("identifiers") for p in principals}
+        conditions = blocks(s, "condition")
+        if conditions:
+            stmt["Condition"] = {c.get("test"): {c.get("variable"): c.get("values")} for c in conditions}
+        out.append(stmt)
+    return out
+
+
+def _effect(statement: dict[str, Any]) -> str:
+    return str(statement.get("Effect", "Allow"))
+
+
+def _public_principal(statement: dict[str, Any]) -> bool:
+    principal = statement.get("Principal")
+    if principal == "*":
+        return True
+    if isinstance(principal, dict):
+        return any("*" in _as_list(v) for k, v in principal.items() if k in ("AWS", "*"))
+    return False
+
+
+def _denies(statement: dict[str, Any], operator: str, key: str, accept: Callable[[Any], bool]) -> bool:
+    """A Deny for everyone on all of S3 (or *) under `operator` `key` with an accepted value."""
+    if _effect(statement) != "Deny" or not _public_principal(statement):
+        return False
+    if not {"s3:*", "*"} & set(_as_list(statement.get("Action"))):
+        return False
+    for op, conditions in (statement.get("Condition") or {}).items():
+        if str(op).lower() != operator or not isinstance(conditions, dict):
+            continue
+        for k, v in conditions.items():
+            if str(k).lower() == key and all(accept(x) for x in _as_list(v)) and _as_list(v):
+                return True
+    return False
+
+
+def _wildcard_statements(statements: list[dict[str, Any]]) -> list[str]:
+    """Sids of Allow statements granting `*` (or `*:*`) on `*`."""
+    bad = []
+    for i, s in enumerate(statements):
+        actions = {str(a) for a in _as_list(s.get("Action"))}
+        if _effect(s) == "Allow" and actions & {"*", "*:*"} and "*" in _as_list(s.get("Resource")):
+            bad.append(str(s.get("Sid") or f"#{i + 1}"))
+    return bad
+
+
+_ADMIN_POLICY = re.compile(r":policy/AdministratorAccess$")
+_IAM_FIX = (
+    "grant only the actions the workload needs on its own resources (name the ARNs); never Allow * on *"
+)
+
+
+def _aws_wildcard_iam(stack: StackDoc) -> RuleResult:
+    result = RuleResult(note="no IAM policy document, bucket policy or key policy")
+    for rtype, name, body in stack.each():
+        documents = [body["policy"]] if isinstance(body.get("policy"), str | dict) else []
+        documents += [b["policy"] for b in blocks(body, "inline_policy") if "policy" in b]
+        for document in documents:
+            statements, error = parse_policy(document)
+            label = _label(rtype, name, body)
+            if error:
+                problem: str | None = f"{label} has a policy that cannot be read ({error})"
+            else:
+                bad = _wildcard_statements(statements or [])
+                problem = f"{label} allows * on * in statement(s) {', '.join(bad)}" if bad else None
+            result.add(f"{rtype}.{name}", problem, _IAM_FIX)
+        arns = [body.get("policy_arn"), *_as_list(body.get("managed_policy_arns"))]
+        for arn in arns:
+            if isinstance(arn, str) and rtype.startswith("aws_iam_"):
+                problem = (
+                    f"{_label(rtype, name, body)} attaches AdministratorAccess"
+                    if _ADMIN_POLICY.search(arn)
+                    else None
+                )
+                result.add(f"{rtype}.{name}", problem, _IAM_FIX)
+    for name, doc in stack.data("aws_iam_policy_document").items():
+        bad = _wildcard_statements(policy_document_statements(doc))
+        problem = f"data.aws_iam_policy_document.{name} allows * on * in {', '.join(bad)}" if bad else None
+        result.add(f"data.aws_iam_policy_document.{name}", problem, _IAM_FIX)
+    return result
+
+
+# ---------------------------------------------------------------------------------------------------
+# Shared across clouds: tags/labels, deletion protection
+
+
+def _tag_problem(tags: Any, want: dict[str, str], where: str) -> str | None:
+    if not isinstance(tags, dict):
+        return f"{where} has no tags"
+    missing = [k for k in want if k not in tags]
+    wrong = [f"{k}={tags[k]!r} (want {want[k]!r})" for k in want if k in tags and tags[k] != want[k]]
+    problems = ([f"missing {', '.join(missing)}"] if missing else []) + (
+        [f"wrong values {', '.join(wrong)}"] if wrong else []
+    )
+    return f"{where} tags: {'; '.join(problems)}" if problems else None
+
+
+def _provider_tags_rule(provider: str, path: str, attribute: str) -> Rule:
+    """Provider-level default tags/labels carry every spec tag; resources may not override one."""
+
+    def rule(stack: StackDoc) -> RuleResult:
+        want = stack.spec.tags.as_dict()
+        fix = (
+            f"set {attribute} on the {provider} provider from the spec's tags (the stack setup in "
+            f"stacks/registry.py STACK_SETUP); the values come from `tags:` in {_env_file(stack)}"
+        )
+        result = RuleResult()
+        providers = stack.providers(provider)
+        if not providers:
+            result.add(f"provider.{provider}", f"stack {stack.stack_id} has no {provider} provider", fix)
+        for address, cfg in providers:
+            result.add(address, _tag_problem(dig(cfg, path), want, f"{address} {attribute}"), fix)
+        for rtype, name, body in stack.each():
+            own = body.get(attribute.replace("default_", "")) if provider != "azurerm" else None
+            if isinstance(own, dict) and set(own) & set(want):
+                wrong = {k: v for k, v in own.items() if k in want and v != want[k]}
+                problem = (
+                    f"{_label(rtype, name, body)} overrides required tags {sorted(wrong)}" if wrong else None
+                )
+                result.add(f"{rtype}.{name}", problem, f"remove those keys from its tags; {fix}")
+        return result
+
+    return rule
+
+
+def _resource_tags_rule(types: frozenset[str], attribute: str) -> Rule:
+    """Every resource of a taggable type carries every spec tag itself (clouds without default tags)."""
+
+    def rule(stack: StackDoc) -> RuleResult:
+        want = stack.spec.tags.as_dict()
+        result = RuleResult(note="no taggable resource")
+        for rtype, name, body in stack.each(*types):
+            label = _label(rtype, name, body)
+            fix = f"set {attribute} from the spec's tags (`tags:` in {_env_file(stack)}) on {label}"
+            result.add(f"{rtype}.{name}", _tag_problem(body.get(attribute), want, label), fix)
+        return result
+
+    return rule
+
+
+def _deletion_protection_rule(stateful: dict[str, str | None], force_flags: dict[str, str]) -> Rule:
+    """prevent_destroy on every stateful resource, plus the API-level flag where the type has one.
+
+    Required when protection.stateful is true, and in every environment that is not an emulator one
+    (only `local` may be torn down freely).
+    """
+
+    def rule(stack: StackDoc) -> RuleResult:
+        spec = stack.spec
+        if not spec.protection.stateful and spec.emulated:
+            return RuleResult(
+                note=f"not required: protection.stateful is false in the emulator environment {spec.name}"
+            )
+        result = RuleResult(note="no stateful resource")
+        for rtype, name, body in stack.each(*stateful):
+            label = _label(rtype, name, body)
+            problems = []
+            if not is_true(dig(body, "lifecycle.prevent_destroy")):
+                problems.append("has no lifecycle.prevent_destroy = true")
+            flag = stateful[rtype]
+            if flag and not is_true(dig(body, flag)):
+                problems.append(f"does not set {flag} = true")
+            force = force_flags.get(rtype)
+            if force and is_true(body.get(force)):
+                problems.append(f"sets {force} = true")
+            fix = (
+                f"set protection.stateful: true in {_env_file(stack)} (only emulator environments may "
+                "turn it off)"
+                if not spec.protection.stateful
+                else "set lifecycle prevent_destroy (and the type's deletion protection flag) from "
+                "protection.stateful, as SecureBucket and the foundation key do"
+            )
+            result.add(f"{rtype}.{name}", f"{label} {'; '.join(problems)}" if problems else None, fix)
+        return result
+
+    return rule
+
+
+PRIVATE_NOTE = "not built yet: no warehouse, Kafka, orchestration or model endpoint resource"
+
+
+def _private_fix(rtype: str) -> str:
+    return f"place the {rtype} in the environment's private subnets/network and turn public access off"
+
+
+# ---------------------------------------------------------------------------------------------------
+# AWS table
+
+_AWS_CMK: dict[str, Predicate] = {
+    "aws_kms_key": _require_true("enable_key_rotation", "yearly rotation of the customer-managed key"),
+    "aws_redshiftserverless_namespace": _require("kms_key_id", "customer-managed key"),
+    "aws_redshift_cluster": _all(
+        _require_true("encrypted", "encryption at rest"), _require("kms_key_id", "customer-managed key")
+    ),
+    "aws_msk_cluster": _require("encryption_info.encryption_at_rest_kms_key_arn", "customer-managed key"),
+    "aws_mwaa_environment": _require("kms_key", "customer-managed key"),
+    "aws_sagemaker_endpoint_configuration": _require("kms_key_arn", "customer-managed key"),
+    "aws_glue_data_catalog_encryption_settings": _require(
+        "data_catalog_encryption_settings.encryption_at_rest.sse_aws_kms_key_id", "customer-managed key"
+    ),
+    "aws_cloudwatch_log_group": _require("kms_key_id", "customer-managed key"),
+    "aws_secretsmanager_secret": _require("kms_key_id", "customer-managed key"),
+    "aws_sns_topic": _require("kms_master_key_id", "customer-managed key"),
+    "aws_sqs_queue": _require("kms_master_key_id", "customer-managed key"),
+    "aws_dynamodb_table": _require("server_side_encryption.kms_key_arn", "customer-managed key"),
+}
+
+_AWS_PUBLIC: dict[str, Predicate] = {
+    "aws_redshift_cluster": _require_false("publicly_accessible", "the provider defaults it to true"),
+    "aws_redshiftserverless_workgroup": _forbid("publicly_accessible", (True, "true"), "public endpoint"),
+    "aws_db_instance": _forbid("publicly_accessible", (True, "true"), "public endpoint"),
+    "aws_security_group": lambda b: (
+        "allows ingress from 0.0.0.0/0"
+        if any("0.0.0.0/0" in _as_list(r.get("cidr_blocks")) for r in blocks(b, "ingress"))
+        else None
+    ),
+    "aws_vpc_security_group_ingress_rule": _forbid("cidr_ipv4", ("0.0.0.0/0",), "ingress from anywhere"),
+}
+
+_AWS_TLS: dict[str, Predicate] = {
+    "aws_msk_cluster": _all(
+        _forbid(
+            "encryption_info.encryption_in_transit.client_broker",
+            ("PLAINTEXT", "TLS_PLAINTEXT"),
+            "clients may connect without TLS",
+        ),
+        _forbid("encryption_info.encryption_in_transit.in_cluster", (False, "false"), "plaintext in cluster"),
+    ),
+    "aws_lb_listener": _forbid("protocol", ("HTTP",), "plain HTTP listener"),
+}
+
+_AWS_LOGGING: dict[str, Predicate] = {
+    "aws_msk_cluster": _require("logging_info.broker_logs", "broker logs"),
+    "aws_mwaa_environment": _require("logging_configuration", "Airflow logging configuration"),
+}
+
+_AWS_STATEFUL: dict[str, str | None] = {
+    "aws_s3_bucket": None,
+    "aws_kms_key": None,
+    "aws_dynamodb_table": "deletion_protection_enabled",
+    "aws_db_instance": "deletion_protection",
+    "aws_rds_cluster": "deletion_protection",
+    "aws_redshift_cluster": None,
+    "aws_redshiftserverless_namespace": None,
+    "aws_msk_cluster": None,
+    "aws_msk_serverless_cluster": None,
+    "aws_efs_file_system": None,
+    "aws_glue_catalog_database": None,
+    "aws_secretsmanager_secret": None,
+    "aws_ecr_repository": None,
+}
+
+_AWS_PRIVATE: dict[str, Predicate] = {
+    "aws_redshift_cluster": _all(
+        _require_false("publicly_accessible", "no public endpoint"),
+        _require("cluster_subnet_group_name", "private subnet group"),
+    ),
+    "aws_redshiftserverless_workgroup": _all(
+        _forbid("publicly_accessible", (True, "true"), "public endpoint"),
+        _require("subnet_ids", "private subnets"),
+    ),
+    "aws_msk_cluster": _all(
+        _require("broker_node_group_info.client_subnets", "private subnets"),
+        _forbid(
+            "broker_node_group_info.connectivity_info.public_access.type",
+            ("SERVICE_PROVIDED_EIPS",),
+            "public broker endpoints",
+        ),
+    ),
+    "aws_msk_serverless_cluster": _require("vpc_config.subnet_ids", "private subnets"),
+    "aws_mwaa_environment": _all(
+        _forbid("webserver_access_mode", ("PUBLIC_ONLY",), "public Airflow web server"),
+        _require("network_configuration.subnet_ids", "private subnets"),
+    ),
+    "aws_sagemaker_model": _require("vpc_config.subnets", "VPC config with private subnets"),
+    "aws_sagemaker_notebook_instance": _all(
+        _require("subnet_id", "private subnet"),
+        _forbid("direct_internet_access", ("Enabled", None), "direct internet access"),
+    ),
+    "aws_sagemaker_domain": _forbid("app_network_access_type", ("PublicInternetOnly", None), "public apps"),
+}
+
+
+def _fix_for(what: str) -> Callable[[str], str]:
+    return lambda rtype: f"set {what} on the {rtype} (see the message for the argument)"
+
+
+AWS_RULES: dict[str, tuple[Rule, ...]] = {
+    "cmk-encryption": (
+        _bucket_rule(_s3_cmk, f"encrypt with SSE-KMS and the environment's data key, as {MODULE_HINT} does"),
+        _table_rule(_AWS_CMK, _fix_for("a customer-managed KMS key (the foundation's data key)")),
+    ),
+    "no-public-access": (
+        _bucket_rule(
+            _s3_public,
+            f"turn all four public access blocks on and set BucketOwnerEnforced, as {MODULE_HINT} does",
+        ),
+        _table_rule(_AWS_PUBLIC, _fix_for("no public access")),
+    ),
+    "tls-min-1-2": (
+        _bucket_rule(
+            _s3_tls,
+            "add Deny statements for aws:SecureTransport=false and s3:TlsVersion < 1.2 to the bucket "
+            f"policy, as {MODULE_HINT} does",
+        ),
+        _table_rule(_AWS_TLS, _fix_for("TLS-only transport")),
+    ),
+    "versioning": (
+        _bucket_rule(
+            _s3_versioning, f"add aws_s3_bucket_versioning with status Enabled, as {MODULE_HINT} does"
+        ),
+    ),
+    "access-logging": (
+        _bucket_rule(
+            _s3_logging,
+            f"add aws_s3_bucket_logging to the environment's access-log bucket, as {MODULE_HINT} does",
+        ),
+        _table_rule(_AWS_LOGGING, _fix_for("logging")),
+    ),
+    "required-tags": (_provider_tags_rule("aws", "default_tags.tags", "default_tags"),),
+    "no-wildcard-iam": (_aws_wildcard_iam,),
+    "deletion-protection": (
+        _deletion_protection_rule(
+            _AWS_STATEFUL, {"aws_s3_bucket": "force_destroy", "aws_ecr_repository": "force_delete"}
+        ),
+    ),
+    "private-networking": (_table_rule(_AWS_PRIVATE, _private_fix, note=PRIVATE_NOTE),),
+}
+
+
+# ---------------------------------------------------------------------------------------------------
+# GCP table (runs on any matching resources; no GCP module is built yet)
+
+_GCP_PRIMITIVE = ("roles/owner", "roles/editor")
+_GCP_IAM_TYPES = tuple(
+    f"google_{scope}_iam_{kind}"
+    for scope in ("project", "folder", "organization")
+    for kind in ("member", "binding")
+)
+_PUBLIC_MEMBERS = ("allUsers", "allAuthenticatedUsers")
+
+
+def _gcp_iam(body: dict[str, Any]) -> str | None:
+    role = body.get("role")
+    return f"grants the primitive role {role}" if role in _GCP_PRIMITIVE else None
+
+
+def _gcp_bucket_iam(body: dict[str, Any]) -> str | None:
+    members = [body.get("member"), *_as_list(body.get("members"))]
+    public = [m for m in members if m in _PUBLIC_MEMBERS]
+    return f"grants {body.get('role')} to {public[0]}" if public else None
+
+
+GCP_RULES: dict[str, tuple[Rule, ...]] = {
+    "cmk-encryption": (
+        _table_rule(
+            {
+                "google_storage_bucket": _require("encryption.default_kms_key_name", "customer-managed key"),
+                "google_bigquery_dataset": _require(
+                    "default_encryption_configuration.kms_key_name", "customer-managed key"
+                ),
+                "google_kms_crypto_key": _require("rotation_period", "key rotation period"),
+            },
+            _fix_for("a Cloud KMS key (CMEK)"),
+            note="no GCS bucket, BigQuery dataset or KMS key",
+        ),
+    ),
+    "no-public-access": (
+        _table_rule(
+            {
+                "google_storage_bucket": _all(
+                    _forbid("public_access_prevention", (None, "inherited"), "must be enforced"),
+                    _require_true("uniform_bucket_level_access", "no object ACLs"),
+                ),
+                "google_storage_bucket_iam_member": _gcp_bucket_iam,
+                "google_storage_bucket_iam_binding": _gcp_bucket_iam,
+                "google_sql_database_instance": _require_false(
+                    "settings.ip_configuration.ipv4_enabled", "no public IP"
+                ),
+            },
+            _fix_for("public_access_prevention = enforced / no allUsers"),
+            note="no GCS bucket, bucket IAM or Cloud SQL instance",
+        ),
+    ),
+    "tls-min-1-2": (
+        _table_rule(
+            {
+                "google_compute_ssl_policy": _forbid(
+                    "min_tls_version", (None, "TLS_1_0", "TLS_1_1"), "old TLS"
+                ),
+                "google_sql_database_instance": _forbid(
+                    "settings.ip_configuration.ssl_mode", (None, "ALLOW_UNENCRYPTED_AND_ENCRYPTED"), "no TLS"
+                ),
+            },
+            _fix_for("min_tls_version = TLS_1_2 / ssl_mode = ENCRYPTED_ONLY"),
+            note="GCS and BigQuery serve HTTPS only; no SSL policy or Cloud SQL instance",
+        ),
+    ),
+    "versioning": (
+        _table_rule(
+            {
+                "google_storage_bucket": lambda b: (
+                    None
+                    if is_true(dig(b, "versioning.enabled"))
+                    or dig(b, "soft_delete_policy.retention_duration_seconds")
+                    else "has neither versioning.enabled = true nor a soft_delete_policy"
+                )
+            },
+            _fix_for("versioning { enabled = true }"),
+            note="no GCS bucket",
+        ),
+    ),
+    "access-logging": (
+        _table_rule(
+            {"google_storage_bucket": _require("logging.log_bucket", "usage log bucket")},
+            _fix_for("logging { log_bucket = <the environment's log bucket> }"),
+            note="no GCS bucket",
+        ),
+    ),
+    "required-tags": (_provider_tags_rule("google", "default_labels", "default_labels"),),
+    "no-wildcard-iam": (
+        _table_rule(
+            dict.fromkeys(_GCP_IAM_TYPES, _gcp_iam),
+            lambda _: "grant a predefined or custom role with only the permissions needed",
+            note="no project/folder/organization IAM grant",
+        ),
+    ),
+    "deletion-protection": (
+        _deletion_protection_rule(
+            {
+                "google_storage_bucket": None,
+                "google_kms_crypto_key": None,
+                "google_bigquery_dataset": None,
+                "google_bigquery_table": "deletion_protection",
+                "google_sql_database_instance": "deletion_protection",
+                "google_managed_kafka_cluster": None,
+            },
+            {"google_storage_bucket": "force_destroy"},
+        ),
+    ),
+    "private-networking": (
+        _table_rule(
+            {
+                "google_composer_environment": _require_true(
+                    "config.private_environment_config.enable_private_endpoint", "private Airflow"
+                ),
+                "google_managed_kafka_cluster": _require(
+                    "gcp_config.access_config.network_configs", "private network config"
+                ),
+                "google_vertex_ai_endpoint": _require("network", "private VPC network"),
+                "google_sql_database_instance": _require(
+                    "settings.ip_configuration.private_network", "private network"
+                ),
+            },
+            _private_fix,
+            note=PRIVATE_NOTE,
+        ),
+    ),
+}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Azure table (runs on any matching resources; no Azure module is built yet)
+
+_AZURE_TAGGABLE = frozenset(
+    {
+        "azurerm_resource_group",
+        "azurerm_storage_account",
+        "azurerm_key_vault",
+        "azurerm_virtual_network",
+        "azurerm_synapse_workspace",
+        "azurerm_eventhub_namespace",
+        "azurerm_data_factory",
+        "azurerm_machine_learning_workspace",
+        "azurerm_log_analytics_workspace",
+        "azurerm_private_endpoint",
+    }
+)
+
+
+def _azure_cmk(stack: StackDoc) -> RuleResult:
+    result = RuleResult(note="no storage account")
+    cmk_targets = {
+        b.get("storage_account_id")
+        for b in stack.resources("azurerm_storage_account_customer_managed_key").values()
+    }
+    for rtype, name, body in stack.each("azurerm_storage_account"):
+        ok = block(body, "customer_managed_key") is not None or f"${{{rtype}.{name}.id}}" in cmk_targets
+        problem = None if ok else f"{_label(rtype, name, body)} has no customer-managed key"
+        result.add(f"{rtype}.{name}", problem, "add customer_managed_key with a Key Vault key")
+    return result
+
+
+def _azure_logging(stack: StackDoc) -> RuleResult:
+    result = RuleResult(note="no storage account")
+    targets = {
+        str(b.get("target_resource_id"))
+        for b in stack.resources("azurerm_monitor_diagnostic_setting").values()
+    }
+    for rtype, name, body in stack.each("azurerm_storage_account"):
+        ref = f"${{{rtype}.{name}.id}}"
+        ok = any(t.startswith(ref) for t in targets)
+        problem = None if ok else f"{_label(rtype, name, body)} has no diagnostic setting"
+        result.add(f"{rtype}.{name}", problem, "add azurerm_monitor_diagnostic_setting for its blob service")
+    return result
+
+
+def _azure_owner(body: dict[str, Any]) -> str | None:
+    scope = str(body.get("scope", ""))
+    broad = re.fullmatch(
+        r"(/subscriptions/[^/]+|.*managementGroups/[^/]+|\$\{data\.azurerm_subscription\..*)", scope
+    )
+    if body.get("role_definition_name") == "Owner" and broad:
+        return f"grants Owner on {scope}"
+    return None
+
+
+def _azure_role_definition(body: dict[str, Any]) -> str | None:
+    actions = [a for p in blocks(body, "permissions") for a in _as_list(p.get("actions"))]
+    return "allows every action (*)" if "*" in actions else None
+
+
+AZURE_RULES: dict[str, tuple[Rule, ...]] = {
+    "cmk-encryption": (_azure_cmk,),
+    "no-public-access": (
+        _table_rule(
+            {
+                "azurerm_storage_account": _all(
+                    _require_false("public_network_access_enabled", "no public network access"),
+                    _require_false("allow_nested_items_to_be_public", "no public containers"),
+                ),
+                "azurerm_storage_container": _forbid(
+                    "container_access_type", ("blob", "container"), "public"
+                ),
+                "azurerm_key_vault": _require_false("public_network_access_enabled", "no public access"),
+            },
+            _fix_for("public network access off"),
+            note="no storage account, container or key vault",
+        ),
+    ),
+    "tls-min-1-2": (
+        _table_rule(
+            {
+                "azurerm_storage_account": _all(
+                    _forbid("min_tls_version", (None, "TLS1_0", "TLS1_1"), "set TLS1_2 explicitly"),
+                    _forbid("https_traffic_only_enabled", (False, "false"), "HTTP allowed"),
+                )
+            },
+            _fix_for("min_tls_version = TLS1_2"),
+            note="no storage account",
+        ),
+    ),
+    "versioning": (
+        _table_rule(
+            {
+                "azurerm_storage_account": lambda b: (
+                    None
+                    if is_true(dig(b, "blob_properties.versioning_enabled"))
+                    or dig(b, "blob_properties.delete_retention_policy.days")
+                    else "has neither blob versioning nor blob soft delete"
+                )
+            },
+            _fix_for("blob_properties { versioning_enabled = true }"),
+            note="no storage account",
+        ),
+    ),
+    "access-logging": (_azure_logging,),
+    "required-tags": (_resource_tags_rule(_AZURE_TAGGABLE, "tags"),),
+    "no-wildcard-iam": (
+        _table_rule(
+            {"azurerm_role_assignment": _azure_owner, "azurerm_role_definition": _azure_role_definition},
+            lambda _: "assign a narrower built-in role at the resource group or resource scope",
+            note="no role assignment or role definition",
+        ),
+    ),
+    "deletion-protection": (
+        _deletion_protection_rule(
+            {
+                "azurerm_storage_account": None,
+                "azurerm_key_vault": "purge_protection_enabled",
+                "azurerm_key_vault_key": None,
+                "azurerm_synapse_workspace": None,
+                "azurerm_eventhub_namespace": None,
+            },
+            {},
+        ),
+    ),
+    "private-networking": (
+        _table_rule(
+            {
+                "azurerm_synapse_workspace": _require_false("public_network_access_enabled", "private only"),
+                "azurerm_eventhub_namespace": _require_false("public_network_access_enabled", "private only"),
+                "azurerm_machine_learning_workspace": _require_false(
+                    "public_network_access_enabled", "private only"
+                ),
+                "azurerm_data_factory": _require_false("public_network_enabled", "private only"),
+            },
+            _private_fix,
+            note=PRIVATE_NOTE,
+        ),
+    ),
+}
+
+RULES: dict[str, dict[str, tuple[Rule, ...]]] = {"aws": AWS_RULES, "gcp": GCP_RULES, "azure": AZURE_RULES}
+# Same invariant names on every cloud: adding a cloud means filling in every one of them.
+for _cloud, _table in RULES.items():
+    assert tuple(_table) == INVARIANT_NAMES, f"{_cloud} rules must list every invariant in order"
+
+
+def run_rules(stack: StackDoc, invariant: str) -> RuleResult:
+    """Every rule of `stack`'s cloud for one invariant, merged."""
+    table = RULES.get(stack.cloud)
+    if table is None:
+        return RuleResult(note=f"no policy rules for cloud {stack.cloud!r}")
+    return _merge(rule(stack) for rule in table[invariant])
