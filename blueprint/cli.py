@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -413,7 +414,14 @@ def schema(
     console.print(f"wrote {path}")
 
 
+def _terminate(signum: int, _frame: Any) -> None:
+    # terraform children get the same SIGTERM and stop gracefully (state written, lock released);
+    # raising here lets deploy record the failure in the ledger before the process exits.
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         app()
     except BlueprintError as exc:

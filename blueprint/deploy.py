@@ -66,6 +66,13 @@ def connect(spec: PlatformSpec, workdir: Path, start: bool = True) -> Connection
     return Connection(Target.EMULATOR, aws.region, emu)
 
 
+def prepare_state(conn: Connection, spec: PlatformSpec) -> None:
+    """On the emulator the state bucket is part of the environment: create it. In a cloud it is made
+    once by `blueprint bootstrap` with admin rights, never by a deploy role."""
+    if conn.target is Target.EMULATOR:
+        state.bootstrap(conn.s3(), spec)
+
+
 @dataclass
 class StackPlan:
     stack_id: str
@@ -212,8 +219,7 @@ def deploy(
     progress("connecting")
     conn = connect(spec, workdir)
     s3 = conn.s3()
-    if conn.target is Target.EMULATOR:
-        state.bootstrap(s3, spec)  # on the emulator the state bucket is part of the environment
+    prepare_state(conn, spec)
     timings["connect"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()

@@ -71,6 +71,9 @@ class PolicyReport:
         """One line: stacks, failures, suppressed findings, checkov's counts."""
         ck = self.checkov
         checkov = f", checkov {ck.version}: {ck.passed} passed / {ck.failed} failed" if ck else ""
+        if self.plan_checkov:
+            plans = self.plan_checkov
+            checkov += f" (+ {len(plans.files)} plans: {plans.passed} passed / {plans.failed} failed)"
         return (
             f"{len(self.stacks)} stacks, {len(INVARIANTS)} invariants{checkov}: "
             f"{len(self.failures)} unsuppressed failures, {len(self.suppressed)} suppressed"
@@ -196,4 +199,11 @@ def check(
     """Load suppressions (fail fast on a bad file), synthesize, then evaluate every stack."""
     suppressions = load_suppressions(suppressions_path, today)
     stacks = load_stacks(specs, clouds, outdir)
+    if not stacks:
+        # A gate that checked nothing must not pass: the selection is wrong.
+        wanted = ", ".join(sorted(clouds or [])) or "a cloud"
+        raise BlueprintError(
+            f"no stack to check: no selected environment enables {wanted}",
+            fix="enable the cloud in an environment file, or choose other --env/--cloud values",
+        )
     return evaluate(stacks, suppressions=suppressions, checkov=checkov, plans=plans)

@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -114,8 +115,9 @@ def _run(binary: str, framework: str, files: list[Path]) -> dict[str, Any]:
             fix=f"run `{' '.join(cmd)}` to see the error",
         ) from None
     reports = data if isinstance(data, list) else [data]
-    merged: dict[str, Any] = {"passed": 0, "failed": [], "parsing_errors": []}
+    merged: dict[str, Any] = {"passed": 0, "failed": [], "parsing_errors": [], "version": ""}
     for report in reports:
+        merged["version"] = (report.get("summary") or {}).get("checkov_version") or merged["version"]
         results = report.get("results") or {}
         merged["passed"] += len(results.get("passed_checks") or [])
         merged["failed"] += results.get("failed_checks") or []
@@ -147,10 +149,8 @@ def _finding(result: dict[str, Any], stack: str, file: Path, line: int) -> Findi
 
 def scan_stacks(stacks: list[StackDoc], binary: str | None = None) -> CheckovRun:
     """checkov `terraform_json` on every stack, in one process; findings carry the stack's real path."""
-    import time
-
     binary = binary or find_checkov()
-    run = CheckovRun(checkov_version(binary), files=[s.path for s in stacks])
+    run = CheckovRun("", files=[s.path for s in stacks])
     if not stacks:
         return run
     t0 = time.perf_counter()
@@ -163,6 +163,8 @@ def scan_stacks(stacks: list[StackDoc], binary: str | None = None) -> CheckovRun
             by_copy[stack.stack_id] = stack
         merged = _run(binary, "terraform_json", [Path(tmp) / s / "cdk.tf.json" for s in by_copy])
     run.passed, run.failed = merged["passed"], len(merged["failed"])
+    # The report's summary carries the version: no second checkov process just to ask for it.
+    run.version = merged["version"] or checkov_version(binary)
     for result in merged["failed"]:
         stack_id = Path(str(result.get("file_abs_path") or result.get("file_path"))).parent.name
         stack = by_copy[stack_id]
@@ -174,16 +176,16 @@ def scan_stacks(stacks: list[StackDoc], binary: str | None = None) -> CheckovRun
 
 def scan_plans(plans: dict[str, Path], binary: str | None = None) -> CheckovRun:
     """checkov `terraform_plan` on plan JSON files (`terraform show -json`), keyed by stack id."""
-    import time
-
     binary = binary or find_checkov()
-    run = CheckovRun(checkov_version(binary), files=list(plans.values()))
+    run = CheckovRun("", files=list(plans.values()))
     if not plans:
         return run
     t0 = time.perf_counter()
     by_path = {str(p.resolve()): stack for stack, p in plans.items()}
     merged = _run(binary, "terraform_plan", [p.resolve() for p in plans.values()])
     run.passed, run.failed = merged["passed"], len(merged["failed"])
+    # The report's summary carries the version: no second checkov process just to ask for it.
+    run.version = merged["version"] or checkov_version(binary)
     for result in merged["failed"]:
         path = Path(str(result.get("file_abs_path") or result.get("file_path"))).resolve()
         stack = by_path.get(str(path), path.parent.name)

@@ -63,7 +63,7 @@ def check(
             "--cloud", "-c", help="Cloud(s): aws, gcp, azure; repeat the option. Default: all enabled."
         ),
     ] = None,
-    format: Annotated[
+    report_format: Annotated[
         ReportFormat, typer.Option("--format", help="table (people), json (scripts), sarif (code scanning).")
     ] = ReportFormat.table,
     output: Annotated[
@@ -81,7 +81,12 @@ def check(
         ),
     ] = None,
     suppressions: Annotated[
-        Path, typer.Option("--suppressions", help="The checked-in file of accepted findings.")
+        Path,
+        typer.Option(
+            "--suppressions",
+            help="The checked-in file of accepted findings.",
+            show_default="policy/suppressions.yaml",
+        ),
     ] = DEFAULT_SUPPRESSIONS,
 ) -> None:
     """Policy gate: checkov and the project invariants on every synthesized stack.
@@ -94,8 +99,9 @@ def check(
     from blueprint.policy_report import render
 
     console = Console()
-    report = run_check(
-        _specs(env), _clouds(cloud), outdir, suppressions_path=suppressions, plans=_plans(plan)
-    )
-    render(report, format.value, output, console)
+    specs, clouds, plans = _specs(env), _clouds(cloud), _plans(plan)
+    # Progress goes to stderr so `--format json|sarif` on stdout stays machine-readable.
+    with Console(stderr=True).status("policy check: synthesizing, then invariants and checkov"):
+        report = run_check(specs, clouds, outdir, suppressions_path=suppressions, plans=plans)
+    render(report, report_format.value, output, console)
     report.raise_on_failures()

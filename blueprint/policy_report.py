@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +19,13 @@ TOOL_URI = "https://github.com/open-constructs/cdk-terrain"
 
 
 def _uri(path: Path) -> str:
-    """Repo-relative POSIX path when possible: code scanning resolves URIs against the checkout."""
+    """Path relative to the working directory when inside it (code scanning resolves URIs against the
+    checkout), else absolute."""
+    resolved = path.resolve()
     try:
-        return Path(os.path.relpath(path.resolve(), Path.cwd())).as_posix()
+        return resolved.relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:
-        return path.as_posix()
+        return resolved.as_posix()
 
 
 def _invariant_row(report: PolicyReport, rule: str) -> tuple[str, str, str, str, str]:

@@ -376,8 +376,9 @@ def _tag_problem(tags: Any, want: dict[str, str], where: str) -> str | None:
     return f"{where} tags: {'; '.join(problems)}" if problems else None
 
 
-def _provider_tags_rule(provider: str, path: str, attribute: str) -> Rule:
-    """Provider-level default tags/labels carry every spec tag; resources may not override one."""
+def _provider_tags_rule(provider: str, path: str, attribute: str, resource_attribute: str) -> Rule:
+    """Provider-level default tags/labels (`path` in the provider block) carry every spec tag; a resource's
+    own `resource_attribute` may not override one with another value."""
 
     def rule(stack: StackDoc) -> RuleResult:
         want = stack.spec.tags.as_dict()
@@ -392,7 +393,7 @@ def _provider_tags_rule(provider: str, path: str, attribute: str) -> Rule:
         for address, cfg in providers:
             result.add(address, _tag_problem(dig(cfg, path), want, f"{address} {attribute}"), fix)
         for rtype, name, body in stack.each():
-            own = body.get(attribute.replace("default_", "")) if provider != "azurerm" else None
+            own = body.get(resource_attribute)
             if isinstance(own, dict) and set(own) & set(want):
                 wrong = {k: v for k, v in own.items() if k in want and v != want[k]}
                 problem = (
@@ -598,7 +599,7 @@ AWS_RULES: dict[str, tuple[Rule, ...]] = {
         ),
         _table_rule(_AWS_LOGGING, _fix_for("logging")),
     ),
-    "required-tags": (_provider_tags_rule("aws", "default_tags.tags", "default_tags"),),
+    "required-tags": (_provider_tags_rule("aws", "default_tags.tags", "default_tags", "tags"),),
     "no-wildcard-iam": (_aws_wildcard_iam,),
     "deletion-protection": (
         _deletion_protection_rule(
@@ -698,7 +699,7 @@ GCP_RULES: dict[str, tuple[Rule, ...]] = {
             note="no GCS bucket",
         ),
     ),
-    "required-tags": (_provider_tags_rule("google", "default_labels", "default_labels"),),
+    "required-tags": (_provider_tags_rule("google", "default_labels", "default_labels", "labels"),),
     "no-wildcard-iam": (
         _table_rule(
             dict.fromkeys(_GCP_IAM_TYPES, _gcp_iam),

@@ -16,7 +16,17 @@ from typing import Any
 
 from blueprint import ledger
 from blueprint.bundle import current_commit, make_bundle
-from blueprint.deploy import REPO, Progress, StackPlan, _quiet, apply_all, connect, init_all, plan_all
+from blueprint.deploy import (
+    REPO,
+    Progress,
+    StackPlan,
+    _quiet,
+    apply_all,
+    connect,
+    init_all,
+    plan_all,
+    prepare_state,
+)
 from blueprint.errors import BlueprintError
 from blueprint.spec import PlatformSpec
 from blueprint.synth import synthesize
@@ -119,6 +129,7 @@ def promote(
         )
 
     conn = connect(target, workdir)
+    prepare_state(conn, target)
     synth = synthesize([target], {"aws"}, outdir)
     ids = [s.stack_id for s in synth.stacks]
     runner = conn.runner(workdir)

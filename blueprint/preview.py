@@ -1,0 +1,523 @@
+"""Pull-request plan previews: what a change does to every environment and cloud, in one report.
+
+    base ref + head ref (or the working tree)
+      -> affected.py: synthesize both (worktrees), compare normalized stack JSON -> affected stacks
+      -> plan the affected stacks terraform can plan here, with `plan -out` + `show -json`:
+           emulator: apply the base revision's affected stacks (and what they need) to a fresh emulator,
+                     then plan head against that state, so deletes/updates/replacements are real;
+           offline:  plan head against empty state (everything is a create; said so in the report);
+           cloud:    plan head against the environments' real state with the caller's credentials (CI);
+         every other stack gets a synth-level diff, labelled "synth diff (not planned here)"
+      -> preview_model.py: masked summaries (attribute NAMES, never values)
+      -> policy findings new in head (blueprint.policy, when it is available)
+      -> preview_render.py: markdown <= 60,000 characters; full report + summaries written to --out
+
+`--summaries DIR` renders from per-stack summaries planned elsewhere (the CI matrix) and plans nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from blueprint.affected import Revision, Revisions, StackDelta, compare, synth_diff, synthesize_revisions
+from blueprint.errors import BlueprintError, TerraformError
+from blueprint.preview_model import (
+    PolicyFinding,
+    PolicySection,
+    Report,
+    StackReport,
+    blocked_destroys,
+    error_summary,
+    summarize_plan,
+    synth_report,
+)
+from blueprint.preview_render import COMMENT_LIMIT, Rendered, render_comment, render_full
+
+Mode = Literal["emulator", "offline", "cloud"]
+Progress = Callable[[str], None]
+# Clouds whose stacks terraform can plan on this machine (provider mirror + emulator): AWS only.
+PLANNABLE_HERE = frozenset({"aws"})
+NOT_PLANNED_HERE = "not planned here"
+MODE_NOTES: dict[str, str] = {
+    "emulator": "Planned on the emulator: the base revision's affected stacks were applied to a fresh "
+    "emulator and head was planned against that state, so deletes, updates and replacements are real.",
+    "offline": "Planned **offline against empty state**: every resource shows as a create; deletes, "
+    "updates and replacements cannot be seen in this mode (see the dangerous section for synth-level "
+    "removals).",
+    "cloud": "Planned against each environment's current state with read-only credentials (-lock=false "
+    "unless locking was asked for).",
+    "summaries": "Rendered from the per-stack plan summaries of the plan jobs.",
+}
+COMMENT_FILE = "comment.md"
+REPORT_FILE = "preview.md"
+REPORT_JSON = "report.json"
+STACKS_DIR = "stacks"
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+@dataclass
+class PreviewOptions:
+    """What `blueprint preview` was asked for."""
+
+    base: str
+    head: str | None = None
+    repo: Path = field(default_factory=Path.cwd)
+    out: Path = Path(".blueprint/preview")
+    mode: Mode = "emulator"
+    envs: set[str] | None = None
+    stacks: set[str] | None = None
+    lock: bool = True
+    summaries: Path | None = None  # render from these per-stack summaries; plan nothing
+    limit: int = COMMENT_LIMIT
+    artifacts: str | None = None  # where the full report is, as the comment says it
+    progress: Progress = _quiet
+
+
+@dataclass
+class PreviewResult:
+    """The report, the comment rendered from it, and where the files were written."""
+
+    report: Report
+    comment: Rendered
+    out: Path
+    workspace: Path  # temporary: worktrees, synth output, terraform dirs, the emulator; deleted on return
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+# -- entry point -----------------------------------------------------------------------------------------
+
+
+def preview(opts: PreviewOptions) -> PreviewResult:
+    """Synthesize base and head, plan what changed, render and write the report."""
+    t_start = time.perf_counter()
+    timings: dict[str, float] = {}
+    workspace = Path(tempfile.mkdtemp(prefix="blueprint-preview-"))
+    revs: Revisions | None = None
+    try:
+        t0 = time.perf_counter()
+        opts.progress(f"synthesizing base {opts.base} and head {opts.head or 'working tree'}")
+        revs = synthesize_revisions(opts.repo, opts.base, opts.head, workspace, opts.envs)
+        timings["synth (base + head)"] = time.perf_counter() - t0
+        deltas = compare(revs.base, revs.head, opts.envs)
+        if opts.stacks:
+            unknown = opts.stacks - {d.stack.stack_id for d in deltas}
+            known = set(revs.base.stacks) | set(revs.head.stacks)
+            if unknown - known:
+                raise BlueprintError(
+                    f"--stack {sorted(unknown - known)}: no such stack in base or head",
+                    fix=f"use one of {sorted(known)}",
+                )
+            deltas = [d for d in deltas if d.stack.stack_id in opts.stacks]
+        t0 = time.perf_counter()
+        if opts.summaries is not None:
+            stacks = from_summaries(revs, deltas, opts.summaries)
+            mode = "summaries"
+        else:
+            stacks = plan_stacks(revs, deltas, opts.mode, workspace, opts.lock, opts.progress, timings)
+            mode = opts.mode
+        timings["plan"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        opts.progress("policy findings new in head")
+        policy = policy_new_in_head(revs, deltas)
+        timings["policy"] = time.perf_counter() - t0
+        out = opts.out.resolve()
+        report = Report(
+            base=f"{opts.base} ({revs.base.short})",
+            head=f"{opts.head} ({revs.head.short})" if opts.head else revs.head.short,
+            mode=mode,
+            mode_note=MODE_NOTES[mode],
+            stacks=stacks,
+            policy=policy,
+            artifacts=opts.artifacts or artifacts_location(out),
+        )
+        report.seconds = time.perf_counter() - t_start
+        comment = render_comment(report, opts.limit)
+        write_outputs(report, comment, out)
+        timings["total"] = time.perf_counter() - t_start
+        return PreviewResult(report, comment, out, workspace, timings)
+    finally:
+        if revs is not None:
+            revs.close()
+        shutil.rmtree(workspace, ignore_errors=True)
+
+
+def artifacts_location(out: Path) -> str:
+    """Where the comment says the full report is: the Actions run's artifacts in CI, else `out`."""
+    server, repo, run = (
+        os.environ.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")
+    )
+    if server and repo and run:
+        return f"the `preview-report` artifact of [this workflow run]({server}/{repo}/actions/runs/{run})"
+    return f"`{out / REPORT_FILE}` and `{out / STACKS_DIR}/`"
+
+
+def write_outputs(report: Report, comment: Rendered, out: Path) -> None:
+    """preview.md (full), comment.md (size-limited), report.json and stacks/<id>.json: all masked."""
+    stacks_dir = out / STACKS_DIR
+    stacks_dir.mkdir(parents=True, exist_ok=True)
+    for old in stacks_dir.glob("*.json"):
+        old.unlink()
+    for stack in report.stacks:
+        (stacks_dir / f"{stack.stack}.json").write_text(json.dumps(stack.to_json(), indent=2) + "\n")
+    (out / REPORT_FILE).write_text(render_full(report))
+    (out / COMMENT_FILE).write_text(comment.text)
+    (out / REPORT_JSON).write_text(
+        json.dumps(
+            {**report.to_json(), "comment": {"level": comment.level, "omitted": comment.omitted}}, indent=2
+        )
+        + "\n"
+    )
+
+
+# -- planning --------------------------------------------------------------------------------------------
+
+
+def plan_stacks(
+    revs: Revisions,
+    deltas: list[StackDelta],
+    mode: Mode,
+    workspace: Path,
+    lock: bool = True,
+    progress: Progress = _quiet,
+    timings: dict[str, float] | None = None,
+) -> list[StackReport]:
+    """A report per affected stack: a plan where terraform can run in `mode`, else a synth diff."""
+    plannable = [d for d in deltas if mode == "cloud" or d.stack.cloud in PLANNABLE_HERE]
+    if mode == "offline":  # empty state: a removed stack has nothing to destroy offline
+        plannable = [d for d in plannable if d.change != "removed"]
+    reports: dict[str, StackReport] = {}
+    for d in deltas:
+        if d not in plannable:
+            why = "not planned offline: no state" if d.stack.cloud in PLANNABLE_HERE else NOT_PLANNED_HERE
+            reports[d.stack.stack_id] = _synth(revs, d, why)
+    if plannable:
+        planner = _Planner(revs, mode, workspace, lock, progress, timings if timings is not None else {})
+        reports.update(planner.run(plannable))
+    return [reports[d.stack.stack_id] for d in deltas]
+
+
+def _synth(revs: Revisions, delta: StackDelta, why: str, error: str | None = None) -> StackReport:
+    sid = delta.stack.stack_id
+    base_doc = revs.base.doc(sid) if sid in revs.base.stacks else None
+    head_doc = revs.head.doc(sid) if sid in revs.head.stacks else None
+    report = synth_report(synth_diff(base_doc, head_doc), delta, why, error, list(delta.stack.depends_on))
+    if error:
+        report.blocked = blocked_destroys(error)
+    return report
+
+
+def _aws_settings(doc: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """(provider region, S3 backend block) of an AWS stack document."""
+    provider = (doc.get("provider") or {}).get("aws") or [{}]
+    first = provider[0] if isinstance(provider, list) else provider
+    backend = ((doc.get("terraform") or {}).get("backend") or {}).get("s3") or {}
+    return str(first.get("region") or backend.get("region") or "us-east-1"), dict(backend)
+
+
+class _Planner:
+    """Runs terraform for one preview: base applies (emulator), head plans, `show -json`."""
+
+    def __init__(
+        self,
+        revs: Revisions,
+        mode: Mode,
+        workspace: Path,
+        lock: bool,
+        progress: Progress,
+        timings: dict[str, float],
+    ) -> None:
+        self.revs, self.mode, self.workspace, self.lock = revs, mode, workspace, lock
+        self.progress, self.timings = progress, timings
+        self.emu: Any = None
+        self._runners: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        (workspace / "plans").mkdir(parents=True, exist_ok=True)
+
+    def runner(self, region: str) -> Any:
+        """One TerraformRunner per region (the region goes into the AWS environment variables)."""
+        from blueprint.terraform import Target, TerraformRunner
+
+        target = {"emulator": Target.EMULATOR, "offline": Target.OFFLINE, "cloud": Target.CLOUD}[self.mode]
+        with self._lock:
+            if region not in self._runners:
+                self._runners[region] = TerraformRunner(
+                    self.workspace / "terraform", target, self.emu, region=region
+                )
+            return self._runners[region]
+
+    def runner_for(self, rev: Revision, stack_id: str) -> Any:
+        region, _ = (
+            _aws_settings(rev.doc(stack_id)) if rev.stacks[stack_id].cloud == "aws" else ("us-east-1", {})
+        )
+        return self.runner(region)
+
+    def run(self, deltas: list[StackDelta]) -> dict[str, StackReport]:
+        if self.mode != "emulator":
+            return self._plan_all(deltas, base_failed={})
+        from blueprint import emulator
+
+        emu_dir = self.workspace / "emulator"
+        t0 = time.perf_counter()
+        self.progress("starting a fresh emulator")
+        self.emu = emulator.start(emu_dir)
+        self.timings["emulator start"] = time.perf_counter() - t0
+        try:
+            failed = self._apply_base(deltas)
+            return self._plan_all(deltas, failed)
+        finally:
+            emulator.stop(emu_dir)
+
+    # -- base state on the emulator ------------------------------------------------------------------
+
+    def _base_closure(self, deltas: list[StackDelta]) -> list[str]:
+        """Base stacks to apply: the affected ones that exist in base, and every base stack they need."""
+        base = self.revs.base
+        wanted: set[str] = set()
+        todo = [d.stack.stack_id for d in deltas if d.change != "added"]
+        while todo:
+            sid = todo.pop()
+            if sid in wanted or sid not in base.stacks:
+                continue
+            wanted.add(sid)
+            todo += list(base.stacks[sid].depends_on)
+        return [sid for sid in base.stacks if sid in wanted]  # dependency order
+
+    def _bootstrap(self, rev: Revision, stack_ids: list[str]) -> None:
+        """The state bucket of every environment involved, made by `state.bootstrap` (boto3)."""
+        import boto3
+
+        from blueprint import state
+        from blueprint.spec import load_spec
+
+        done: set[str] = set()
+        for sid in stack_ids:
+            region, backend = _aws_settings(rev.doc(sid))
+            bucket = backend.get("bucket")
+            if not bucket or bucket in done:
+                continue
+            s3 = boto3.client("s3", **self.emu.boto3_kwargs(backend.get("region") or region))
+            env = rev.stacks[sid].env
+            try:
+                spec = load_spec(rev.root / "environments" / f"{env}.yaml")
+                made, _ = state.bootstrap(s3, spec)
+            except BlueprintError:
+                made = ""
+            if made != bucket:  # that revision's spec does not load with today's code: bucket only
+                try:
+                    s3.head_bucket(Bucket=bucket)
+                except Exception:
+                    s3.create_bucket(Bucket=bucket)
+            done.add(bucket)
+
+    def _apply_base(self, deltas: list[StackDelta]) -> dict[str, str]:
+        """Apply the base closure (pipelined: a stack starts once its dependencies' resources exist).
+        Returns stack id -> error for stacks that could not be applied."""
+        base = self.revs.base
+        closure = self._base_closure(deltas)
+        head_ids = [d.stack.stack_id for d in deltas if d.change != "removed"]
+        self._bootstrap(base, closure)
+        self._bootstrap(self.revs.head, head_ids)
+        failures: dict[str, str] = {}
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            base_inits = {sid: pool.submit(self._init, base, sid) for sid in closure}
+            for sid, fut in base_inits.items():
+                if (err := _error_of(fut)) is not None:
+                    failures[sid] = err
+            self.timings["init (base)"] = time.perf_counter() - t0
+            # Head stacks init while the base applies: they only read the (not yet written) state.
+            head_inits = {sid: pool.submit(self._init, self.revs.head, sid) for sid in head_ids}
+            t1 = time.perf_counter()
+            if closure:
+                self.progress(f"applying the base revision to the emulator: {', '.join(closure)}")
+            failures.update(self._apply_pipelined(closure, failures))
+            self.timings["apply (base)"] = time.perf_counter() - t1
+            for sid, fut in head_inits.items():
+                if (err := _error_of(fut)) is not None:
+                    failures.setdefault(sid, err)
+        return failures
+
+    def _init(self, rev: Revision, stack_id: str) -> None:
+        self.runner_for(rev, stack_id).init(rev.stack_dir(stack_id))
+
+    def _apply_pipelined(self, closure: list[str], failed: dict[str, str]) -> dict[str, str]:
+        from blueprint.terraform import DEFAULT_TIMEOUT_S
+
+        base = self.revs.base
+        ready = {sid: threading.Event() for sid in closure}
+        failures: dict[str, str] = {}
+
+        def apply(sid: str) -> None:
+            try:
+                for dep in base.stacks[sid].depends_on:
+                    if dep in ready:
+                        ready[dep].wait(timeout=DEFAULT_TIMEOUT_S)
+                bad = [d for d in (sid, *base.stacks[sid].depends_on) if d in failures or d in failed]
+                if bad:
+                    failures[sid] = f"{bad[0]} could not be applied to the emulator"
+                    return
+                t0 = time.perf_counter()
+                self.runner_for(base, sid).apply(base.stack_dir(sid), ready=ready[sid])
+                self.timings[f"apply base {sid}"] = time.perf_counter() - t0
+            except BlueprintError as exc:
+                failures[sid] = error_summary(exc.message)
+            finally:
+                ready[sid].set()
+
+        threads = [threading.Thread(target=apply, args=(sid,), daemon=True) for sid in closure]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return failures
+
+    # -- head plans ------------------------------------------------------------------------------------
+
+    def _plan_all(self, deltas: list[StackDelta], base_failed: dict[str, str]) -> dict[str, StackReport]:
+        reports: dict[str, StackReport] = {}
+        todo: list[StackDelta] = []
+        for d in deltas:
+            sid = d.stack.stack_id
+            if sid in base_failed:
+                why = "base not applied" if d.change != "added" else "plan failed"
+                reports[sid] = _synth(self.revs, d, why, f"the base could not be applied: {base_failed[sid]}")
+            else:
+                todo.append(d)
+        t0 = time.perf_counter()
+        if todo:
+            self.progress(f"planning head: {', '.join(d.stack.stack_id for d in todo)}")
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            futures = {d.stack.stack_id: pool.submit(self._plan_one, d) for d in todo}
+            for d in todo:
+                reports[d.stack.stack_id] = futures[d.stack.stack_id].result()
+        self.timings["plan (head)"] = time.perf_counter() - t0
+        return reports
+
+    def _plan_one(self, delta: StackDelta) -> StackReport:
+        sid = delta.stack.stack_id
+        removed = delta.change == "removed"
+        rev = self.revs.base if removed else self.revs.head
+        stack_dir = rev.stack_dir(sid)
+        runner = self.runner_for(rev, sid)
+        plan_file = (self.workspace / "plans" / f"{sid}.tfplan").resolve()
+        extra = ["-destroy"] if removed else []
+        if self.mode == "emulator":  # the state was written seconds ago by this provider on a fresh emulator
+            extra.append("-refresh=false")
+        if not self.lock and self.mode != "offline":  # offline plans never lock
+            extra.append("-lock=false")
+        try:
+            if self.mode != "emulator":  # the emulator mode initialised every stack already
+                runner.init(stack_dir)
+            runner.plan(stack_dir, *extra, out=plan_file)
+            shown = runner.run(stack_dir, "show", "-json", "-no-color", str(plan_file))
+            plan = json.loads(shown.stdout or "{}")
+        except TerraformError as exc:
+            return _synth(self.revs, delta, "plan failed", error_summary(exc.message))
+        finally:
+            plan_file.unlink(missing_ok=True)  # the saved plan holds values: never kept
+        return summarize_plan(plan, delta, self.mode, list(delta.stack.depends_on))
+
+
+def _error_of(fut: Future[None]) -> str | None:
+    try:
+        fut.result()
+    except BlueprintError as exc:
+        return error_summary(exc.message)
+    return None
+
+
+# -- rendering from CI summaries -------------------------------------------------------------------------
+
+
+def load_summaries(directory: Path) -> dict[str, StackReport]:
+    """Per-stack summaries (`<stack>.json`, any depth) written by `blueprint preview` in plan jobs."""
+    found: dict[str, StackReport] = {}
+    for path in sorted(directory.rglob("*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError:
+            continue
+        if isinstance(data, dict) and str(data.get("schema", "")).startswith("blueprint.preview.stack/"):
+            try:
+                report = StackReport.from_json(data)
+            except (TypeError, ValueError) as exc:
+                raise BlueprintError(
+                    f"{path}: not a plan summary this version can read ({exc})",
+                    fix="plan and render with the same blueprint version",
+                ) from None
+            found[report.stack] = report
+    return found
+
+
+def from_summaries(revs: Revisions, deltas: list[StackDelta], directory: Path) -> list[StackReport]:
+    """The affected stacks' summaries; a synth diff (labelled) for any stack without one."""
+    if not directory.is_dir():
+        raise BlueprintError(f"--summaries {directory}: no such directory", fix="download the plan artifacts")
+    found = load_summaries(directory)
+    return [
+        found.get(d.stack.stack_id) or _synth(revs, d, "no plan summary: the plan job failed or was skipped")
+        for d in deltas
+    ]
+
+
+# -- policy ----------------------------------------------------------------------------------------------
+
+
+def policy_new_in_head(revs: Revisions, deltas: list[StackDelta]) -> PolicySection:
+    """Findings of the policy gate in head's affected stacks that base does not have.
+
+    Wired to `blueprint.policy.evaluate` (project invariants, checkov off: `blueprint check` runs
+    checkov). Anything missing from that API makes the section say the gate is not available."""
+    try:
+        from blueprint import policy
+        from blueprint.policy_model import StackDoc
+        from blueprint.spec import load_spec
+    except ImportError as exc:
+        return PolicySection(False, f"blueprint.policy cannot be imported ({exc})")
+    affected = {d.stack.stack_id for d in deltas}
+
+    def findings(rev: Revision) -> set[tuple[str, str, str, str]]:
+        docs = []
+        for sid, info in rev.stacks.items():
+            if sid not in affected:
+                continue
+            spec = load_spec(rev.root / "environments" / f"{info.env}.yaml")
+            docs.append(
+                StackDoc.load(
+                    rev.stack_dir(sid) / "cdk.tf.json",
+                    stack_id=sid,
+                    cloud=info.cloud,
+                    domain=info.domain,
+                    spec=spec,
+                )
+            )
+        result = policy.evaluate(docs, suppressions=[], checkov=False)
+        return {(f.stack, f.rule, f.address, f.message) for f in result.findings}
+
+    try:
+        head = findings(revs.head)
+        base = findings(revs.base)
+    except (AttributeError, TypeError, KeyError, BlueprintError) as exc:
+        return PolicySection(
+            False, f"blueprint.policy could not check the stacks ({type(exc).__name__}: {exc})"
+        )
+    base_keys = {(s, r, a) for s, r, a, _ in base}
+    new = sorted(f for f in head if f[:3] not in base_keys)
+    return PolicySection(
+        True,
+        "Project invariants (checkov runs in `blueprint check`).",
+        [PolicyFinding(*f) for f in new],
+    )

@@ -1,0 +1,161 @@
+"""`blueprint affected` and `blueprint preview`: the pull-request preview commands.
+
+Registered in blueprint/cli.py with `app.command()(affected)` and `app.command()(preview)`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from blueprint.errors import BlueprintError
+
+console = Console()
+err_console = Console(stderr=True)
+
+BaseOpt = Annotated[
+    str, typer.Option("--base", help="Base revision (branch, tag or commit), e.g. origin/main.")
+]
+HeadOpt = Annotated[
+    str | None,
+    typer.Option("--head", help="Head revision. Default: the working tree, uncommitted edits included."),
+]
+EnvFilterOpt = Annotated[
+    list[str] | None,
+    typer.Option("--env", "-e", help="Only these environments; repeat the option. Default: all."),
+]
+RepoOpt = Annotated[Path, typer.Option("--repo", help="The project's git repository.")]
+
+
+def _home() -> Path:
+    return Path(os.environ.get("BLUEPRINT_HOME", ".blueprint"))
+
+
+def affected(
+    base: BaseOpt,
+    head: HeadOpt = None,
+    env: EnvFilterOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a GitHub Actions matrix as JSON.")] = False,
+    repo: RepoOpt = Path("."),
+) -> None:
+    """Stacks whose Terraform JSON differs between two revisions (added, changed or removed).
+
+    Both revisions are synthesized with their own code (git worktrees); `"//"` metadata is ignored.
+
+    Example: blueprint affected --base origin/main --json
+    prints {"include": [{"stack": "dev-aws-lake", "env": "dev", "cloud": "aws", ...}]}
+    """
+    from blueprint.affected import compare, matrix, synthesize_revisions
+
+    workspace = Path(tempfile.mkdtemp(prefix="blueprint-affected-"))
+    try:
+        envs = set(env) if env else None
+        revs = synthesize_revisions(repo, base, head, workspace, envs)
+        try:
+            deltas = compare(revs.base, revs.head, envs)
+        finally:
+            revs.close()
+    finally:
+        shutil.rmtree(workspace, ignore_errors=True)
+    if as_json:
+        print(json.dumps(matrix(deltas), separators=(",", ":")))
+        return
+    table = Table(title=f"stacks affected between {base} and {head or 'the working tree'}")
+    for col in ("stack", "env", "cloud", "change"):
+        table.add_column(col)
+    for d in deltas:
+        table.add_row(d.stack.stack_id, d.stack.env, d.stack.cloud, d.change)
+    console.print(table if deltas else "no stack changes")
+
+
+def preview(
+    base: BaseOpt,
+    head: HeadOpt = None,
+    env: EnvFilterOpt = None,
+    stack: Annotated[
+        list[str] | None,
+        typer.Option("--stack", help="Only these affected stacks (a CI matrix job passes one)."),
+    ] = None,
+    emulator: Annotated[
+        bool,
+        typer.Option(
+            "--emulator/--offline",
+            help="Emulator: apply the base to a fresh emulator and plan head against it. "
+            "Offline: plan against empty state (everything is a create).",
+        ),
+    ] = True,
+    cloud: Annotated[
+        bool,
+        typer.Option("--cloud", help="Plan against the environments' real state with your credentials (CI)."),
+    ] = False,
+    lock: Annotated[
+        bool,
+        typer.Option(
+            "--lock/--no-lock", help="Take the state lock while planning (CI plans with --no-lock)."
+        ),
+    ] = True,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Where to write the report and summaries. Default: $BLUEPRINT_HOME/preview."
+        ),
+    ] = None,
+    summaries: Annotated[
+        Path | None,
+        typer.Option(
+            "--summaries", help="Render from per-stack summaries planned elsewhere (CI); plan nothing."
+        ),
+    ] = None,
+    comment_limit: Annotated[
+        int, typer.Option("--comment-limit", help="Most characters of the comment.")
+    ] = 60_000,
+    print_comment: Annotated[bool, typer.Option("--print", help="Also print the comment markdown.")] = False,
+    repo: RepoOpt = Path("."),
+) -> None:
+    """Plan what a change does and render one markdown report (dangerous changes first).
+
+    Writes OUT/comment.md (the PR comment, at most --comment-limit characters), OUT/preview.md (the full
+    report), OUT/report.json and OUT/stacks/<stack>.json (masked plan summaries): artifacts for CI.
+
+    Example: blueprint preview --base origin/main --env local
+    """
+    from blueprint.preview import PreviewOptions
+    from blueprint.preview import preview as run_preview
+
+    mode = "cloud" if cloud else ("emulator" if emulator else "offline")
+    if comment_limit < 2_000:
+        raise BlueprintError(f"--comment-limit {comment_limit} is too small", fix="use at least 2000")
+    opts = PreviewOptions(
+        base=base,
+        head=head,
+        repo=repo,
+        out=out or _home() / "preview",
+        mode=mode,  # type: ignore[arg-type]
+        envs=set(env) if env else None,
+        stacks=set(stack) if stack else None,
+        lock=lock,
+        summaries=summaries,
+        limit=comment_limit,
+    )
+    with err_console.status("preview") as status:
+        opts.progress = lambda message: status.update(message)
+        result = run_preview(opts)
+    report = result.report
+    totals = report.totals()
+    danger = sum(len(s.dangerous) + len(s.blocked) for s in report.stacks)
+    if print_comment:
+        print(result.comment.text)
+    err_console.print(
+        f"{len(report.stacks)} stacks affected: "
+        + ", ".join(f"{k} {v}" for k, v in totals.items())
+        + f"; {danger} dangerous; comment {len(result.comment.text):,} characters ({result.comment.level})"
+        + f"; {report.seconds:.1f} s\nwrote {result.out}/comment.md, preview.md, report.json, stacks/"
+    )

@@ -1,0 +1,181 @@
+"""Deploy to `local`, promote exactly that to `localstg` (both on one emulator), and every refusal:
+source never deployed, different commit, plan changed after approval, out-of-order promotion, drift,
+a held state lock, an unreachable backend. Nothing in state is lost in any of them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from blueprint import deploy, emulator, ledger, local_env, promote
+from blueprint.bundle import current_commit
+from blueprint.deploy import REPO
+from blueprint.errors import BlueprintError, EmulatorError, TerraformError
+from blueprint.naming import Namer
+from blueprint.spec import ENVIRONMENTS_DIR, PlatformSpec, chain_of, load_all, load_spec
+from blueprint.verify import verify_aws
+
+pytestmark = pytest.mark.apply
+
+
+@pytest.fixture(scope="module")
+def specs() -> dict[str, PlatformSpec]:
+    return load_all()
+
+
+@pytest.fixture(scope="module")
+def world(
+    tmp_path_factory: pytest.TempPathFactory, specs: dict[str, PlatformSpec]
+) -> Iterator[dict[str, Any]]:
+    """One emulator; `local` deployed once for the whole module; everything stopped at the end.
+
+    The commit is read once: files edited while the module runs must not look like another commit."""
+    home, out = tmp_path_factory.mktemp("home"), tmp_path_factory.mktemp("out")
+    pinned = current_commit(REPO)
+    patch = pytest.MonkeyPatch()
+    patch.setattr(deploy, "current_commit", lambda repo: pinned)
+    patch.setattr(promote, "current_commit", lambda repo: pinned)
+    try:
+        result = deploy.deploy(specs["local"], home, out)
+        yield {"home": home, "out": out, "deployed": result}
+    finally:
+        emulator.stop(home)
+        patch.undo()
+
+
+def _promote(specs: dict[str, PlatformSpec], world: dict[str, Any], **kw: Any) -> promote.Promotion:
+    target = kw.pop("target", specs["localstg"])
+    return promote.promote(
+        specs["local"], target, chain_of(specs, "local"), world["home"], world["out"] / "stg", **kw
+    )
+
+
+def test_refuses_out_of_order_and_skipped_stages(specs: dict[str, PlatformSpec], tmp_path: Path) -> None:
+    chain = chain_of(specs, "dev")
+    with pytest.raises(BlueprintError, match="skips staging") as err:
+        promote.promote(specs["dev"], specs["prod"], chain, tmp_path, tmp_path / "out")
+    assert "dev -> staging" in (err.value.fix or "")
+    with pytest.raises(BlueprintError, match="not the next stage"):
+        promote.promote(specs["prod"], specs["dev"], chain, tmp_path, tmp_path / "out")
+
+
+def test_refuses_a_source_never_deployed(specs: dict[str, PlatformSpec], tmp_path: Path) -> None:
+    try:
+        with pytest.raises(BlueprintError, match="no successful deployment"):
+            promote.promote(
+                specs["local"], specs["localstg"], chain_of(specs, "local"), tmp_path, tmp_path / "o"
+            )
+    finally:
+        emulator.stop(tmp_path)
+
+
+def test_deploy_records_the_ledger(specs: dict[str, PlatformSpec], world: dict[str, Any]) -> None:
+    result = world["deployed"]
+    s3 = result.connection.s3()
+    entries = ledger.history(s3, specs["local"])
+    assert [e["result"] for e in entries] == ["succeeded"]
+    entry = entries[0]
+    assert entry["bundle"] == result.bundle.digest and entry["commit"] == result.commit
+    assert set(entry["stacks"]) == {"local-aws-foundation", "local-aws-lake"}
+    assert entry["stacks"]["local-aws-lake"]["counts"]["create"] == 32
+    assert all(c.ok for c in verify_aws(s3, specs["local"]))
+    bundle_dir = world["home"] / "bundles" / result.bundle.digest
+    assert json.loads((bundle_dir / "manifest.json").read_text())["digest"] == result.bundle.digest
+
+
+def test_refuses_a_different_commit(
+    specs: dict[str, PlatformSpec], world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(promote, "current_commit", lambda repo: "0" * 40)
+    with pytest.raises(BlueprintError, match="last deployed commit"):
+        _promote(specs, world)
+
+
+def test_plan_for_approval_then_stale_plan_refused_then_apply(
+    specs: dict[str, PlatformSpec], world: dict[str, Any], tmp_path: Path
+) -> None:
+    reviewed = _promote(specs, world)
+    assert reviewed.summary_file is not None and reviewed.summary_file.is_file()
+    fields = {f for f, _, _ in reviewed.differences}
+    assert "domains.lake.noncurrent_version_expiration_days" in fields
+    assert "name" not in fields and "tags.environment" not in fields
+    assert reviewed.plans["localstg-aws-lake"].counts["create"] == 32
+
+    # The target's code changes after approval: the fresh plan differs, nothing is applied.
+    changed = yaml.safe_load((ENVIRONMENTS_DIR / "localstg.yaml").read_text())
+    changed["domains"]["lake"]["noncurrent_version_expiration_days"] = 21
+    (tmp_path / "localstg.yaml").write_text(yaml.safe_dump(changed))
+    with pytest.raises(BlueprintError, match="changed since it was approved") as err:
+        _promote(specs, world, target=load_spec(tmp_path / "localstg.yaml"), apply=True)
+    assert "localstg-aws-lake plans differently" in err.value.message
+    stg = specs["localstg"]
+    s3 = world["deployed"].connection.s3()
+    assert ledger.history(s3, stg) == []
+
+    applied = _promote(specs, world, apply=True)
+    assert applied.applied
+    entries = ledger.history(s3, stg)
+    assert [(e["kind"], e["result"], e["from"]) for e in entries] == [("promote", "succeeded", "local")]
+    assert entries[0]["source_deployment"] == world["deployed"].entry["id"]
+    assert all(c.ok for c in verify_aws(s3, stg))
+
+
+def test_drift_is_detected(specs: dict[str, PlatformSpec], world: dict[str, Any]) -> None:
+    spec = specs["local"]
+    plans = deploy.drift(spec, world["home"], world["out"])
+    assert not any(p.changes for p in plans.values())
+    s3 = world["deployed"].connection.s3()
+    s3.put_bucket_versioning(
+        Bucket=Namer(spec.prefix, spec.name).s3_bucket("lake", "raw"),
+        VersioningConfiguration={"Status": "Suspended"},
+    )
+    plans = deploy.drift(spec, world["home"], world["out"])
+    assert plans["local-aws-lake"].changes and not plans["local-aws-foundation"].changes
+    assert plans["local-aws-lake"].counts["update"] == 1
+    # A deploy converges it again.
+    deploy.deploy(spec, world["home"], world["out"])
+    assert not any(p.changes for p in deploy.drift(spec, world["home"], world["out"]).values())
+
+
+def test_a_held_state_lock_names_its_holder(specs: dict[str, PlatformSpec], world: dict[str, Any]) -> None:
+    spec = specs["local"]
+    namer = Namer(spec.prefix, spec.name)
+    s3 = world["deployed"].connection.s3()
+    lock_key = namer.state_key("local-aws-lake") + ".tflock"
+    lock = {
+        "ID": "11111111-2222-3333-4444-555555555555",
+        "Operation": "OperationTypeApply",
+        "Who": "alice@ci-runner-7",
+        "Version": "1.11.4",
+        "Created": "2026-11-23T08:00:00Z",
+        "Path": f"{namer.state_bucket()}/{namer.state_key('local-aws-lake')}",
+        "Info": "",
+    }
+    s3.put_object(Bucket=namer.state_bucket(), Key=lock_key, Body=json.dumps(lock).encode())
+    before = s3.get_object(Bucket=namer.state_bucket(), Key=namer.state_key("local-aws-lake"))["Body"].read()
+    try:
+        with pytest.raises(TerraformError) as err:
+            deploy.deploy(spec, world["home"], world["out"])
+        assert "alice@ci-runner-7" in (err.value.fix or "")
+        assert "force-unlock 11111111-2222-3333-4444-555555555555" in (err.value.fix or "")
+    finally:
+        s3.delete_object(Bucket=namer.state_bucket(), Key=lock_key)
+    after = s3.get_object(Bucket=namer.state_bucket(), Key=namer.state_key("local-aws-lake"))["Body"].read()
+    assert before == after, "state must be untouched"
+    assert local_env.replan(spec, world["home"], world["out"]) == {
+        "local-aws-foundation": False,
+        "local-aws-lake": False,
+    }
+
+
+def test_an_unreachable_backend_is_one_clear_error(
+    specs: dict[str, PlatformSpec], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BLUEPRINT_AWS_ENDPOINT", "https://127.0.0.1:9")
+    with pytest.raises(EmulatorError, match="does not answer"):
+        deploy.deploy(specs["local"], tmp_path, tmp_path / "out")
