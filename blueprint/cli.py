@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from blueprint.errors import BlueprintError
+from blueprint.policy_cli import check
 from blueprint.spec import CLOUDS, ENVIRONMENTS_DIR, PlatformSpec, export_schema, load_all, load_env
 
 app = typer.Typer(
@@ -414,10 +415,16 @@ def schema(
     console.print(f"wrote {path}")
 
 
+app.command()(check)
+
+
+class Terminated(SystemExit):
+    """SIGTERM: terraform children got it too and stop gracefully (state written, lock released);
+    raising lets deploy wait for them and record the failure in the ledger before we exit."""
+
+
 def _terminate(signum: int, _frame: Any) -> None:
-    # terraform children get the same SIGTERM and stop gracefully (state written, lock released);
-    # raising here lets deploy record the failure in the ledger before the process exits.
-    raise SystemExit(128 + signum)
+    raise Terminated(128 + signum)
 
 
 def main() -> None:
@@ -430,6 +437,12 @@ def main() -> None:
     except KeyboardInterrupt:
         err_console.print("interrupted")
         sys.exit(130)
+    except Terminated as exc:
+        err_console.print("terminated: terraform commands were stopped gracefully; re-run to converge")
+        sys.stdout.flush()
+        sys.stderr.flush()
+        # The jsii node process got the signal too; skip its exit hook, which would write to a dead pipe.
+        os._exit(int(exc.code or 143))
 
 
 if __name__ == "__main__":

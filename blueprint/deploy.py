@@ -177,8 +177,16 @@ def apply_all(
     threads = [threading.Thread(target=run, args=(stack_id,)) for stack_id in ids]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join()
+    try:
+        for thread in threads:
+            thread.join()
+    except BaseException:
+        # Interrupted (SIGTERM/SIGINT reach terraform too): let every terraform finish its graceful stop,
+        # so state is written and locks are released before we report the failure.
+        failed.set()
+        for thread in threads:
+            thread.join(timeout=DEFAULT_TIMEOUT_S)
+        raise
     if errors:
         raise errors[0]
     return timings
@@ -222,20 +230,24 @@ def deploy(
     prepare_state(conn, spec)
     timings["connect"] = time.perf_counter() - t0
 
-    t0 = time.perf_counter()
-    progress("synthesizing stacks")
-    synth = synthesize([spec], {"aws"}, outdir)
-    ids = select(synth, stack)
-    timings["synth"] = time.perf_counter() - t0
-
-    runner = conn.runner(workdir)
-    t0 = time.perf_counter()
-    progress(f"terraform init + plan of {len(ids)} stacks")
-    init_all(runner, synth, ids)
-    plans = plan_all(runner, synth, ids)
-    timings["init+plan"] = time.perf_counter() - t0
-
     commit = current_commit(repo)
+    try:
+        t0 = time.perf_counter()
+        progress("synthesizing stacks")
+        synth = synthesize([spec], {"aws"}, outdir)
+        ids = select(synth, stack)
+        timings["synth"] = time.perf_counter() - t0
+
+        runner = conn.runner(workdir)
+        t0 = time.perf_counter()
+        progress(f"terraform init + plan of {len(ids)} stacks")
+        init_all(runner, synth, ids)
+        plans = plan_all(runner, synth, ids)
+        timings["init+plan"] = time.perf_counter() - t0
+    except BaseException as exc:
+        ledger.record(s3, spec, {"kind": "deploy", "commit": commit, "stage": "plan", **_failure(exc)})
+        raise
+
     bundle = make_bundle(spec, outdir, ids, commit)
     write_bundle(bundle, outdir, workdir / "bundles")
     base = {
@@ -250,12 +262,19 @@ def deploy(
     try:
         timings.update(apply_all(runner, synth, plans, progress, pipelined))
     except BaseException as exc:
-        error = str(exc).splitlines()[0][:500] if str(exc) else type(exc).__name__
-        ledger.record(s3, spec, {**base, "result": "failed", "error": error})
+        ledger.record(s3, spec, {**base, "stage": "apply", **_failure(exc)})
         raise
     timings["apply (all stacks)"] = time.perf_counter() - t0
     result.entry = ledger.record(s3, spec, {**base, "result": "succeeded"})
     return result
+
+
+def _failure(exc: BaseException) -> dict[str, str]:
+    """A ledger-safe description of a failure: its first line only (terraform details stay in the log)."""
+    first = str(exc).splitlines()[0][:500] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, SystemExit | KeyboardInterrupt):
+        first = f"interrupted ({type(exc).__name__} {exc})"
+    return {"result": "failed", "error": first}
 
 
 def drift(spec: PlatformSpec, workdir: Path, outdir: Path) -> dict[str, StackPlan]:

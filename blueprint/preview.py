@@ -135,8 +135,8 @@ def preview(opts: PreviewOptions) -> PreviewResult:
         timings["policy"] = time.perf_counter() - t0
         out = opts.out.resolve()
         report = Report(
-            base=f"{opts.base} ({revs.base.short})",
-            head=f"{opts.head} ({revs.head.short})" if opts.head else revs.head.short,
+            base=_label(opts.base, revs.base),
+            head=_label(opts.head, revs.head),
             mode=mode,
             mode_note=MODE_NOTES[mode],
             stacks=stacks,
@@ -152,6 +152,13 @@ def preview(opts: PreviewOptions) -> PreviewResult:
         if revs is not None:
             revs.close()
         shutil.rmtree(workspace, ignore_errors=True)
+
+
+def _label(ref: str | None, rev: Revision) -> str:
+    """`main (abc1234)`, just `abc1234` when the ref is the commit itself, or `working tree`."""
+    if ref is None or rev.commit is None:
+        return rev.short
+    return rev.short if rev.commit.startswith(ref.lower()) else f"{ref} ({rev.short})"
 
 
 def artifacts_location(out: Path) -> str:
@@ -298,6 +305,7 @@ class _Planner:
     def _bootstrap(self, rev: Revision, stack_ids: list[str]) -> None:
         """The state bucket of every environment involved, made by `state.bootstrap` (boto3)."""
         import boto3
+        from botocore.exceptions import ClientError
 
         from blueprint import state
         from blueprint.spec import load_spec
@@ -318,7 +326,7 @@ class _Planner:
             if made != bucket:  # that revision's spec does not load with today's code: bucket only
                 try:
                     s3.head_bucket(Bucket=bucket)
-                except Exception:
+                except ClientError:
                     s3.create_bucket(Bucket=bucket)
             done.add(bucket)
 
@@ -510,7 +518,7 @@ def policy_new_in_head(revs: Revisions, deltas: list[StackDelta]) -> PolicySecti
     try:
         head = findings(revs.head)
         base = findings(revs.base)
-    except (AttributeError, TypeError, KeyError, BlueprintError) as exc:
+    except Exception as exc:  # the gate is another module's: its failure must not hide the plans
         return PolicySection(
             False, f"blueprint.policy could not check the stacks ({type(exc).__name__}: {exc})"
         )

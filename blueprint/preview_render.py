@@ -182,6 +182,23 @@ def mermaid(report: Report) -> list[str]:
     return [*lines, "```", ""]
 
 
+def _pick(rows: list[ResourceRow], cap: int) -> list[ResourceRow]:
+    """At most `cap` rows, shared fairly between actions (a cut table still shows updates, not only the
+    deletes already listed at the top), in their original order."""
+    if len(rows) <= cap:
+        return rows
+    by_action: dict[str, list[int]] = {}
+    for i, row in enumerate(rows):
+        by_action.setdefault(row.action, []).append(i)
+    chosen: set[int] = set()
+    queues = [list(reversed(ix)) for ix in by_action.values()]
+    while len(chosen) < cap:
+        for queue in queues:
+            if queue and len(chosen) < cap:
+                chosen.add(queue.pop())
+    return [rows[i] for i in sorted(chosen)]
+
+
 def _stack_details(stack: StackReport, layout: Layout) -> tuple[list[str], int]:
     """The per-stack block: heading, counts, and (unless summary-only) the resource table."""
     lines = [f"#### {_code(stack.stack)} · {how(stack)} · stack {stack.change}", ""]
@@ -198,7 +215,7 @@ def _stack_details(stack: StackReport, layout: Layout) -> tuple[list[str], int]:
         if not stack.resources:
             lines += ["No resource changes.", ""]
         return lines, len(stack.resources) if layout.details == "none" else 0
-    rows = stack.resources if layout.rows_per_stack is None else stack.resources[: layout.rows_per_stack]
+    rows = stack.resources if layout.rows_per_stack is None else _pick(stack.resources, layout.rows_per_stack)
     table = ["| action | resource | attributes that change |", "|---|---|---|"]
     table += [f"| {r.action} | {_cell(_resource(r))} | {_cell(_attributes(r))} |" for r in rows]
     left = len(stack.resources) - len(rows)

@@ -20,6 +20,7 @@ from blueprint.deploy import (
     REPO,
     Progress,
     StackPlan,
+    _failure,
     _quiet,
     apply_all,
     connect,
@@ -180,7 +181,7 @@ def promote(
     try:
         apply_all(runner, synth, plans, progress)
     except BaseException as exc:
-        ledger.record(s3, target, {**base, "result": "failed", "error": str(exc).splitlines()[0][:500]})
+        ledger.record(s3, target, {**base, **_failure(exc)})
         raise
     result.entry = ledger.record(
         s3, target, {**base, "result": "succeeded", "seconds": time.perf_counter() - t0}

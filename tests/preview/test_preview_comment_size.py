@@ -1,4 +1,5 @@
-"""Unit: a preview comment never exceeds 60,000 characters, degrades step by step and says what it left out."""
+"""Unit: a preview comment never exceeds 60,000 characters, degrades step by step and says what it
+left out."""
 
 from __future__ import annotations
 

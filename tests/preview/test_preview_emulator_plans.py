@@ -76,7 +76,9 @@ def test_header_and_totals(scenario: Scenario) -> None:
     lines = scenario.lines
     assert lines[0] == "<!-- blueprint-preview -->"
     assert lines[1] == "## Plan preview: 2 stacks in 1 environment"
-    assert lines[3].startswith(f"base `{scenario.base} ({scenario.base[:7]})` → head `{scenario.head} (")
+    assert lines[3].startswith(
+        f"base `{scenario.base[:7]}` → head `{scenario.head[:7]}`. Planned on the emulator"
+    )
     assert "the base revision's affected stacks were applied to a fresh emulator" in lines[3]
     assert "**Total: create 8 · update 3 · replace 8 · delete 8**" in lines
     assert scenario.result.comment.level == "full" and not scenario.result.comment.omitted
@@ -144,7 +146,8 @@ def test_changed_attribute_names(scenario: Scenario) -> None:
         r"\(`acme-local-lake-artifacts`\) \| `rule\.noncurrent_version_expiration\.noncurrent_days` \|",
         rf"\| replace \| `aws_s3_bucket\.lake_curated_bucket_{HEX}` \(`acme-local-lake-curated-v2`\) \| "
         r"`bucket` \(forces replacement\) \|",
-        rf"\| create \| `aws_s3_bucket\.lake_landing_bucket_{HEX}` \(`acme-local-lake-landing`\) \| \(new\) \|",
+        rf"\| create \| `aws_s3_bucket\.lake_landing_bucket_{HEX}` \(`acme-local-lake-landing`\) "
+        r"\| \(new\) \|",
         rf"\| delete \| `aws_s3_bucket\.lake_analytics_bucket_{HEX}` \(`acme-local-lake-analytics`\) \| "
         r"\(removed\) \|",
     ]

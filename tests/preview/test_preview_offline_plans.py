@@ -24,7 +24,7 @@ def test_offline_preview_is_all_creates_and_says_so(tmp_path: Path, repo_tools) 
     )
     lines = result.comment.text.splitlines()
     assert lines[3].startswith(
-        f"base `{base} ({base[:7]})` → head `working tree`. Planned **offline against empty"
+        f"base `{base[:7]}` → head `working tree`. Planned **offline against empty"
     )
     assert "every resource shows as a create" in lines[3]
     assert "| `local-aws-foundation` | plan (offline, empty state) | 9 | 0 | 0 | 0 |" in lines
