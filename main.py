@@ -103,12 +103,31 @@ def main() -> int:
         clouds = _selection("BLUEPRINT_CLOUDS", CLOUDS)
         # The cdktn CLI passes its output directory in CDKTF_OUTDIR.
         outdir = Path(os.environ.get("CDKTF_OUTDIR", str(DEFAULT_OUTDIR)))
-        app, _ = build_app([s for n, s in specs.items() if envs is None or n in envs], clouds, outdir)
+        app, planned = build_app([s for n, s in specs.items() if envs is None or n in envs], clouds, outdir)
     except BlueprintError as exc:
         print(f"error: {exc.render()}", file=sys.stderr)
         return exc.exit_code
     app.synth()
+    _adapt_emulated_stacks(specs, planned, outdir)
     return 0
+
+
+def _adapt_emulated_stacks(specs: dict[str, PlatformSpec], planned: list[PlannedStack], outdir: Path) -> None:
+    """When `cdktn deploy` runs this app for an emulator environment, give each of its stacks the same
+    override file `blueprint up` writes (endpoints, state backend on the emulator)."""
+    from blueprint import emulator
+    from blueprint.terraform import Target, TerraformRunner, default_workdir
+
+    emulated = [p for p in planned if specs[p.env].emulated]
+    emu = emulator.running(default_workdir()) if emulated else None
+    if emu is None:
+        return
+    for p in emulated:
+        aws = specs[p.env].clouds.aws
+        assert aws is not None
+        TerraformRunner(default_workdir(), Target.EMULATOR, emu, region=aws.region).prepare(
+            outdir / "stacks" / p.stack_id
+        )
 
 
 if __name__ == "__main__":

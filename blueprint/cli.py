@@ -45,8 +45,9 @@ DEFAULT_OUTDIR = Path("cdktf.out")
 
 
 def workdir() -> Path:
-    """The runner's working area: CLI config, plugin cache, emulator PID and logs."""
-    return Path(os.environ.get("BLUEPRINT_HOME", ".blueprint"))
+    from blueprint.terraform import default_workdir
+
+    return default_workdir()
 
 
 def _specs(envs: list[str] | None) -> list[PlatformSpec]:
@@ -397,6 +398,24 @@ def ledger_cmd(env: EnvOpt, as_json: Annotated[bool, typer.Option("--json")] = F
             str(e.get("actor")),
         )
     console.print(table)
+
+
+@app.command("shell-env")
+def shell_env(env: EnvOpt = "local") -> None:
+    """Print the exports that let plain `terraform` / `cdktn deploy` reach an emulator environment.
+
+    Example: eval "$(blueprint shell-env --env local)" && cdktn deploy 'local-aws-*' --skip-provider-lock
+    """
+    import shlex
+
+    from blueprint.deploy import connect
+
+    conn = connect(load_env(env), workdir(), start=False)
+    for key, value in sorted(conn.runner(workdir()).env().items()):
+        if key.startswith("AWS_") or key == "TF_CLI_CONFIG_FILE":
+            print(f"export {key}={shlex.quote(value)}")
+    print(f"export BLUEPRINT_HOME={shlex.quote(str(workdir().resolve()))}")
+    print(f"export BLUEPRINT_ENVS={shlex.quote(load_env(env).name)} BLUEPRINT_CLOUDS=aws")
 
 
 @app.command()

