@@ -19,7 +19,14 @@ from rich.table import Table
 
 from blueprint.errors import BlueprintError
 from blueprint.policy_cli import check
-from blueprint.spec import CLOUDS, ENVIRONMENTS_DIR, PlatformSpec, export_schema, load_all, load_env
+from blueprint.spec import (
+    ENVIRONMENTS_DIR,
+    export_schema,
+    load_all,
+    load_env,
+    select_clouds,
+    select_specs,
+)
 
 app = typer.Typer(
     add_completion=False,
@@ -50,23 +57,6 @@ def workdir() -> Path:
     return default_workdir()
 
 
-def _specs(envs: list[str] | None) -> list[PlatformSpec]:
-    if not envs:
-        return list(load_all().values())
-    return [load_env(e) for e in envs]
-
-
-def _clouds(clouds: list[str] | None) -> set[str] | None:
-    if not clouds:
-        return None
-    unknown = set(clouds) - set(CLOUDS)
-    if unknown:
-        raise BlueprintError(
-            f"--cloud: unknown cloud(s) {sorted(unknown)}", fix=f"use some of {list(CLOUDS)}"
-        )
-    return set(clouds)
-
-
 def _resource_count(stack_dir: Path) -> int:
     doc = json.loads((stack_dir / "cdk.tf.json").read_text())
     return sum(len(v) for v in doc.get("resource", {}).values())
@@ -78,7 +68,7 @@ def synth(env: EnvsOpt = None, cloud: CloudsOpt = None, outdir: OutdirOpt = DEFA
     from blueprint.synth import synthesize
 
     t0 = time.perf_counter()
-    result = synthesize(_specs(env), _clouds(cloud), outdir)
+    result = synthesize(select_specs(env), select_clouds(cloud), outdir)
     table = Table(title=f"synthesized into {outdir}/stacks")
     for col in ("stack", "depends on", "resources"):
         table.add_column(col)
@@ -99,7 +89,7 @@ def validate(env: EnvsOpt = None, outdir: OutdirOpt = DEFAULT_OUTDIR) -> None:
     from blueprint.synth import synthesize
     from blueprint.terraform import Target, TerraformRunner
 
-    result = synthesize(_specs(env), {"aws"}, outdir)
+    result = synthesize(select_specs(env), {"aws"}, outdir)
     runner = TerraformRunner(workdir(), Target.OFFLINE)
     for s in result.stacks:
         stack_dir = result.stack_dir(s.stack_id)

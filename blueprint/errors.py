@@ -20,8 +20,10 @@ class BlueprintError(Exception):
         return f"{self.message}\n  fix: {self.fix}" if self.fix else self.message
 
 
-class SpecError(BlueprintError):
-    """An environment file is invalid. Carries every problem found, each with file, field and fix."""
+class FileProblemsError(BlueprintError):
+    """An input file is invalid. Carries every problem found, each with file, field and fix."""
+
+    kind = "file"
 
     def __init__(self, file: str, problems: list[tuple[str, str, str]]) -> None:
         # problems: (field path, what is wrong, how to fix it)
@@ -29,7 +31,13 @@ class SpecError(BlueprintError):
         self.problems = problems
         lines = [f"{file}: {field}: {what}\n  fix: {fix}" for field, what, fix in problems]
         count = f"{len(problems)} problems" if len(problems) > 1 else "1 problem"
-        super().__init__(f"invalid environment file {file} ({count}):\n" + "\n".join(lines))
+        super().__init__(f"invalid {self.kind} {file} ({count}):\n" + "\n".join(lines))
+
+
+class SpecError(FileProblemsError):
+    """An environment file is invalid."""
+
+    kind = "environment file"
 
 
 class ToolMissingError(BlueprintError):

@@ -11,7 +11,7 @@ from rich.console import Console
 
 from blueprint.errors import BlueprintError
 from blueprint.policy_suppressions import DEFAULT_SUPPRESSIONS
-from blueprint.spec import CLOUDS, PlatformSpec, load_all, load_env
+from blueprint.spec import select_clouds, select_specs
 
 
 class ReportFormat(StrEnum):
@@ -20,21 +20,6 @@ class ReportFormat(StrEnum):
     table = "table"
     json = "json"
     sarif = "sarif"
-
-
-def _specs(envs: list[str] | None) -> list[PlatformSpec]:
-    return list(load_all().values()) if not envs else [load_env(e) for e in envs]
-
-
-def _clouds(clouds: list[str] | None) -> set[str] | None:
-    if not clouds:
-        return None
-    unknown = set(clouds) - set(CLOUDS)
-    if unknown:
-        raise BlueprintError(
-            f"--cloud: unknown cloud(s) {sorted(unknown)}", fix=f"use some of {list(CLOUDS)}"
-        )
-    return set(clouds)
 
 
 def _plans(values: list[str] | None) -> dict[str, Path]:
@@ -99,7 +84,7 @@ def check(
     from blueprint.policy_report import render
 
     console = Console()
-    specs, clouds, plans = _specs(env), _clouds(cloud), _plans(plan)
+    specs, clouds, plans = select_specs(env), select_clouds(cloud), _plans(plan)
     # Progress goes to stderr so `--format json|sarif` on stdout stays machine-readable.
     with Console(stderr=True).status("policy check: synthesizing, then invariants and checkov"):
         report = run_check(specs, clouds, outdir, suppressions_path=suppressions, plans=plans)

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from blueprint.errors import BlueprintError
+from blueprint.errors import FileProblemsError
 from blueprint.policy_model import INVARIANT_NAMES, Finding
 
 REPO = Path(__file__).resolve().parent.parent
@@ -31,15 +31,10 @@ MIN_REASON = 20  # characters: a reason says why, not "ok"
 MAX_DAYS = 366  # an acceptance is re-reviewed at least yearly
 
 
-class SuppressionError(BlueprintError):
+class SuppressionError(FileProblemsError):
     """The suppressions file is invalid: names the file, the entry, the field and the fix."""
 
-    def __init__(self, file: str, problems: list[tuple[str, str, str]]) -> None:
-        self.file = file
-        self.problems = problems
-        lines = [f"{file}: {where}: {what}\n  fix: {fix}" for where, what, fix in problems]
-        count = f"{len(problems)} problems" if len(problems) > 1 else "1 problem"
-        super().__init__(f"invalid suppressions file {file} ({count}):\n" + "\n".join(lines))
+    kind = "suppressions file"
 
 
 @dataclass(frozen=True)

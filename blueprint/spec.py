@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from blueprint.errors import SpecError
+from blueprint.errors import BlueprintError, SpecError
 
 ENVIRONMENTS_DIR = Path(__file__).resolve().parent.parent / "environments"
 MAX_SPEC_BYTES = 256 * 1024  # an environment file is a page of YAML; anything bigger is a mistake
@@ -502,6 +502,23 @@ def chain_of(specs: dict[str, PlatformSpec], name: str) -> list[str]:
     chains = promotion_chains(specs)
     chain = chains[specs[name].emulated]
     return chain if name in chain else []
+
+
+def select_specs(envs: list[str] | None) -> list[PlatformSpec]:
+    """The environments named on a command line (names or paths); all of them when none is named."""
+    return list(load_all().values()) if not envs else [load_env(e) for e in envs]
+
+
+def select_clouds(clouds: list[str] | None) -> set[str] | None:
+    """The clouds named on a command line (`--cloud`); None means every enabled cloud."""
+    if not clouds:
+        return None
+    unknown = set(clouds) - set(CLOUDS)
+    if unknown:
+        raise BlueprintError(
+            f"--cloud: unknown cloud(s) {sorted(unknown)}", fix=f"use some of {list(CLOUDS)}"
+        )
+    return set(clouds)
 
 
 def export_schema() -> str:
