@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from botocore.exceptions import BotoCoreError
 from rich.console import Console
 from rich.table import Table
 
@@ -443,6 +444,10 @@ def main() -> None:
     except BlueprintError as exc:
         err_console.print(f"[bold red]error:[/bold red] {exc.render()}", highlight=False, markup=True)
         sys.exit(exc.exit_code)
+    except BotoCoreError as exc:  # endpoint unreachable, credentials missing: input, not a bug
+        err_console.print(f"[bold red]error:[/bold red] AWS call failed: {exc}", highlight=False)
+        err_console.print("  fix: check the endpoint (is the emulator running? `blueprint status`) and credentials")
+        sys.exit(2)
     except KeyboardInterrupt:
         err_console.print("interrupted")
         sys.exit(130)

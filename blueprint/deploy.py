@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from botocore.exceptions import BotoCoreError
 
 from blueprint import emulator as emulator_mod
 from blueprint import ledger, state
@@ -245,7 +246,7 @@ def deploy(
         plans = plan_all(runner, synth, ids)
         timings["init+plan"] = time.perf_counter() - t0
     except BaseException as exc:
-        ledger.record(s3, spec, {"kind": "deploy", "commit": commit, "stage": "plan", **_failure(exc)})
+        record_failure(s3, spec, {"kind": "deploy", "commit": commit, "stage": "plan"}, exc)
         raise
 
     bundle = make_bundle(spec, outdir, ids, commit)
@@ -262,11 +263,20 @@ def deploy(
     try:
         timings.update(apply_all(runner, synth, plans, progress, pipelined))
     except BaseException as exc:
-        ledger.record(s3, spec, {**base, "stage": "apply", **_failure(exc)})
+        record_failure(s3, spec, {**base, "stage": "apply"}, exc)
         raise
     timings["apply (all stacks)"] = time.perf_counter() - t0
     result.entry = ledger.record(s3, spec, {**base, "result": "succeeded"})
     return result
+
+
+def record_failure(s3: Any, spec: PlatformSpec, entry: dict[str, Any], exc: BaseException) -> None:
+    """Record a failed run in the ledger; if the ledger itself is unreachable (the backend is down),
+    the original error is what the user needs, so it is not masked."""
+    try:
+        ledger.record(s3, spec, {**entry, **_failure(exc)})
+    except (BlueprintError, OSError, BotoCoreError):
+        exc.add_note("(the failure could not be recorded in the ledger: the state backend is unreachable)")
 
 
 def _failure(exc: BaseException) -> dict[str, str]:

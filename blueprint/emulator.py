@@ -6,6 +6,7 @@ Users who run their own emulator point the blueprint at it with `BLUEPRINT_AWS_E
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import signal
@@ -150,9 +151,13 @@ def ensure(workdir: Path) -> Emulator:
                 fix=f"start it, or unset {_which_var()} to let the blueprint start moto itself",
             )
         return Emulator(endpoint=ext)
-    if emu := running(workdir):
-        return emu
-    return start(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    # Two commands at once (two `up`s) must share one emulator, not race to start two.
+    with (workdir / "emulator.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if emu := running(workdir):
+            return emu
+        return start(workdir)
 
 
 def _which_var() -> str:

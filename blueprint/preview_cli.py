@@ -122,8 +122,8 @@ def preview(
 ) -> None:
     """Plan what a change does and render one markdown report (dangerous changes first).
 
-    Writes OUT/comment.md (the PR comment, at most --comment-limit characters), OUT/preview.md (the full
-    report), OUT/report.json and OUT/stacks/<stack>.json (masked plan summaries): artifacts for CI.
+    Writes to --out: comment.md (the PR comment, at most --comment-limit characters), preview.md (the
+    full report), report.json and stacks/<stack>.json (masked per-stack plan summaries, CI artifacts).
 
     Example: blueprint preview --base origin/main --env local
     """

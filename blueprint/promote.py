@@ -20,13 +20,13 @@ from blueprint.deploy import (
     REPO,
     Progress,
     StackPlan,
-    _failure,
     _quiet,
     apply_all,
     connect,
     init_all,
     plan_all,
     prepare_state,
+    record_failure,
 )
 from blueprint.errors import BlueprintError
 from blueprint.spec import PlatformSpec
@@ -181,7 +181,7 @@ def promote(
     try:
         apply_all(runner, synth, plans, progress)
     except BaseException as exc:
-        ledger.record(s3, target, {**base, **_failure(exc)})
+        record_failure(s3, target, base, exc)
         raise
     result.entry = ledger.record(
         s3, target, {**base, "result": "succeeded", "seconds": time.perf_counter() - t0}

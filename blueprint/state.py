@@ -46,8 +46,12 @@ def bootstrap(s3: Any, spec: PlatformSpec) -> tuple[str, bool]:
             kwargs: dict[str, Any] = {"Bucket": bucket}
             if region != "us-east-1":
                 kwargs["CreateBucketConfiguration"] = {"LocationConstraint": region}
-            s3.create_bucket(**kwargs)
-            created = True
+            try:
+                s3.create_bucket(**kwargs)
+                created = True
+            except ClientError as exc:  # a concurrent bootstrap of the same environment won the race
+                if exc.response.get("Error", {}).get("Code") != "BucketAlreadyOwnedByYou":
+                    raise
         s3.put_public_access_block(
             Bucket=bucket,
             PublicAccessBlockConfiguration={

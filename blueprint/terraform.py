@@ -12,6 +12,7 @@ that would go to the cloud:
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -220,6 +221,8 @@ class TerraformRunner:
                     else ""
                 )
             )
+        elif "Saved plan is stale" in text:
+            fix = "another run changed this stack after it was planned; re-run to plan and apply again"
         elif "connection refused" in text.lower() or "dial tcp" in text:
             fix = (
                 "the AWS endpoint is unreachable; start the emulator with `blueprint up` or check the network"
@@ -228,7 +231,11 @@ class TerraformRunner:
 
     def init(self, stack_dir: Path) -> None:
         self.prepare(stack_dir)
-        self.run(stack_dir, "init", "-reconfigure", "-no-color", "-input=false")
+        # terraform's plugin cache is not safe for concurrent inits (they race to create the same
+        # directory), across threads and processes alike: one init at a time per working area.
+        with (self.workdir / "plugin-cache.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            self.run(stack_dir, "init", "-reconfigure", "-no-color", "-input=false")
 
     def validate(self, stack_dir: Path) -> None:
         self.run(stack_dir, "validate", "-no-color")
