@@ -446,7 +446,7 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except BotoCoreError as exc:  # endpoint unreachable, credentials missing: input, not a bug
         err_console.print(f"[bold red]error:[/bold red] AWS call failed: {exc}", highlight=False)
-        err_console.print("  fix: check the endpoint (is the emulator running? `blueprint status`) and credentials")
+        err_console.print("  fix: check the endpoint (`blueprint status` for the emulator) and credentials")
         sys.exit(2)
     except KeyboardInterrupt:
         err_console.print("interrupted")
