@@ -20,6 +20,7 @@ from rich.table import Table
 
 from blueprint.errors import BlueprintError
 from blueprint.policy_cli import check
+from blueprint.preview_cli import affected, preview
 from blueprint.spec import (
     ENVIRONMENTS_DIR,
     export_schema,
@@ -426,6 +427,8 @@ def schema(
 
 
 app.command()(check)
+app.command()(affected)
+app.command()(preview)
 
 
 class Terminated(SystemExit):

@@ -242,7 +242,7 @@ def _env_section(report: Report, env: str, layout: Layout) -> tuple[list[str], i
     for s in stacks:
         c = s.counts
         replace = "n/a" if s.method == "synth-diff" else str(c.get("replace", 0))
-        how_text = how(s) + (" — plan failed" if s.error else "")
+        how_text = how(s) + (" — plan failed" if s.error and "failed" not in how(s) else "")
         lines.append(
             f"| {_code(s.stack)} | {how_text} | {c.get('create', 0)} | {c.get('update', 0)} | {replace} | "
             f"{c.get('delete', 0)} |"

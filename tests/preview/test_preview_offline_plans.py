@@ -23,9 +23,7 @@ def test_offline_preview_is_all_creates_and_says_so(tmp_path: Path, repo_tools) 
         PreviewOptions(base=base, repo=repo, out=tmp_path / "out", envs={"local"}, mode="offline")
     )
     lines = result.comment.text.splitlines()
-    assert lines[3].startswith(
-        f"base `{base[:7]}` → head `working tree`. Planned **offline against empty"
-    )
+    assert lines[3].startswith(f"base `{base[:7]}` → head `working tree`. Planned **offline against empty")
     assert "every resource shows as a create" in lines[3]
     assert "| `local-aws-foundation` | plan (offline, empty state) | 9 | 0 | 0 | 0 |" in lines
     assert "| `local-aws-lake` | synth diff (not planned offline: no state) | 0 | 0 | n/a | 32 |" in lines
