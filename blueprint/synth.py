@@ -26,10 +26,17 @@ class Synthesized:
 
 def synthesize(specs: list[PlatformSpec], clouds: set[str] | None, outdir: Path) -> Synthesized:
     """Build and synthesize the selected stacks; stacks come back in dependency order."""
-    if shutil.which("node") is None and not os.environ.get("JSII_NODE"):
+    explicit = os.environ.get("JSII_NODE")
+    if explicit and not (os.path.isfile(explicit) and os.access(explicit, os.X_OK)):
+        raise ToolMissingError(
+            f"JSII_NODE={explicit} is not an executable node binary",
+            fix="point JSII_NODE at a Node.js >= 20 binary, or unset it to use node from PATH",
+        )
+    if not explicit and shutil.which("node") is None:
         raise ToolMissingError(
             "node not found: the jsii runtime of CDK Terrain needs Node.js to synthesize stacks",
-            fix="install Node.js >= 20 on PATH, or set JSII_NODE to a node binary",
+            fix="run scripts/setup.sh (it installs Node 22 under .tools/), install Node.js >= 20 on PATH, "
+            "or set JSII_NODE to a node binary",
         )
     from main import build_app  # the app builder is the one entry to stacks/ and modules/
 

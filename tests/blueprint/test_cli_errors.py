@@ -59,11 +59,10 @@ def test_missing_terraform_binary(tmp_path: Path, cli_env: dict[str, str]) -> No
     assert_clean_error(proc, "terraform not found", "BLUEPRINT_TERRAFORM")
 
 
-def test_node_not_on_path(tmp_path: Path, cli_env: dict[str, str]) -> None:
-    cli_env["PATH"] = str(Path(sys.executable).parent)  # only the venv: no node, no terraform
-    cli_env.pop("JSII_NODE", None)
+def test_node_missing(tmp_path: Path, cli_env: dict[str, str]) -> None:
+    cli_env["JSII_NODE"] = str(tmp_path / "no-such-node")
     proc = run_cli(["plan", "--env", "dev", "--offline", "--outdir", str(tmp_path / "out")], cli_env)
-    assert_clean_error(proc, "node not found", "fix:")
+    assert_clean_error(proc, "JSII_NODE", "fix:")
 
 
 def test_missing_provider_mirror(tmp_path: Path, cli_env: dict[str, str]) -> None:
