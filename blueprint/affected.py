@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from blueprint import BUNDLED_NODE
 from blueprint.errors import BlueprintError
 
 Change = Literal["added", "changed", "removed"]
@@ -215,7 +216,9 @@ def synthesize_tree(
     outdir.mkdir(parents=True, exist_ok=True)
     args = {"envs": sorted(envs or ()), "clouds": sorted(clouds or ()), "outdir": str(outdir.resolve())}
     env = {k: v for k, v in os.environ.items() if k not in ("CDKTF_OUTDIR", "BLUEPRINT_ENVS", "PYTHONPATH")}
-    env["JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION"] = "1"
+    # The revision runs on this checkout's Node 22 when setup installed it (worktrees have no .tools/).
+    if "JSII_NODE" not in env and BUNDLED_NODE.is_file():
+        env["JSII_NODE"] = str(BUNDLED_NODE)
     try:
         proc = subprocess.run(
             [sys.executable, "-c", _SYNTH_SCRIPT, json.dumps(args)],
