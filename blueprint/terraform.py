@@ -83,7 +83,15 @@ class TerraformRunner:
     def _write_cli_config(self) -> Path:
         cache = self.workdir / "plugin-cache"
         cache.mkdir(parents=True, exist_ok=True)
-        lines = [f'plugin_cache_dir = "{cache.resolve()}"', "disable_checkpoint = true"]
+        # Without the second setting, every init of a stack that has no lock file yet re-installs
+        # the provider into the shared cache (remove, then re-link), and a plan or validate of
+        # another stack that runs meanwhile finds no provider. With it, a cached provider is
+        # linked as is; the lock file records the same h1 hash either way.
+        lines = [
+            f'plugin_cache_dir = "{cache.resolve()}"',
+            "plugin_cache_may_break_dependency_lock_file = true",
+            "disable_checkpoint = true",
+        ]
         if self.mirror is not None:
             aws = "registry.terraform.io/" + PROVIDER_PINS["aws"][0]
             lines += [

@@ -78,6 +78,26 @@ def test_cli_config_uses_the_mirror_and_never_the_home_rc(runner: TerraformRunne
     )
 
 
+def test_init_of_a_new_stack_leaves_the_shared_plugin_cache_alone(
+    synthesized: Synthesized, plans: dict[str, PlanResult], runner: TerraformRunner, tmp_path: Path
+) -> None:
+    """Regression: an init re-installing into the cache raced a plan of another stack ("no package
+    for registry.terraform.io/hashicorp/aws cached in .terraform/providers")."""
+    import shutil
+
+    entries = list((runner.workdir / "plugin-cache").rglob("linux_amd64"))
+    assert entries, "the plans above should have filled the plugin cache"
+    before = {p: p.lstat().st_mtime_ns for p in entries}
+    fresh = tmp_path / "fresh"
+    shutil.copytree(
+        synthesized.stack_dir("local-aws-lake"), fresh, ignore=shutil.ignore_patterns(".terraform*")
+    )
+    assert not (fresh / ".terraform.lock.hcl").exists()
+    runner.init(fresh)
+    assert {p: p.lstat().st_mtime_ns for p in entries} == before
+    assert "5.100.0" in (fresh / ".terraform.lock.hcl").read_text()
+
+
 def _resource_count(stack_dir: Path) -> int:
     import json
 
