@@ -1,16 +1,14 @@
 """Per-cloud rule tables: for each invariant (same name on every cloud), the rules that check it.
 
-A rule takes a `StackDoc` and returns a `RuleResult`: one `Check` per resource it looked at. A rule
-that finds no resource of its types says so (`not applicable`), so an invariant never passes silently
-on a stack it could not see. AWS covers what is built today (foundation, lake) and the types the next
-domains will add; GCP and Azure tables run on any matching resources already.
+The AWS table lives here; GCP and Azure in `policy_rules_gcp.py` and `policy_rules_azure.py`, all built
+from `policy_rules_base.py`. `RULES` assembles them and `run_rules` runs one invariant on a stack.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from blueprint.policy_model import (
@@ -20,104 +18,29 @@ from blueprint.policy_model import (
     block,
     blocks,
     dig,
-    is_false,
     is_true,
 )
-
-Rule = Callable[[StackDoc], RuleResult]
-Predicate = Callable[[dict[str, Any]], str | None]  # body -> problem, or None when fine
-
-MODULE_HINT = "modules/foundation/aws.py (SecureBucket)"
-
-
-def _env_file(stack: StackDoc) -> str:
-    return f"environments/{stack.spec.name}.yaml"
-
-
-def _label(rtype: str, name: str, body: dict[str, Any]) -> str:
-    """`bucket acme-dev-lake-raw (aws_s3_bucket.lake_raw_bucket_1234)`: a name a person recognizes."""
-    human = next(
-        (body[k] for k in ("bucket", "name", "alias", "cluster_name", "workgroup_name") if k in body),
-        None,
-    )
-    kind = "bucket" if rtype.endswith("_bucket") else rtype
-    return f"{kind} {human} ({rtype}.{name})" if isinstance(human, str) else f"{rtype}.{name}"
-
-
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
-def _table_rule(table: dict[str, Predicate], fix: Callable[[str], str], note: str | None = None) -> Rule:
-    """A rule from a {resource type: predicate} table; `fix(type)` says how to repair a failure."""
-
-    def rule(stack: StackDoc) -> RuleResult:
-        result = RuleResult(note=note)
-        for rtype, name, body in stack.each(*table):
-            problem = table[rtype](body)
-            result.add(
-                f"{rtype}.{name}",
-                None if problem is None else f"{_label(rtype, name, body)} {problem}",
-                fix(rtype),
-            )
-        return result
-
-    return rule
-
-
-def _require(path: str, what: str) -> Predicate:
-    """Predicate: `path` is a non-empty value (a key id, a subnet list, a block)."""
-
-    def check(body: dict[str, Any]) -> str | None:
-        return None if dig(body, path) not in (None, "", [], {}) else f"has no {what} ({path})"
-
-    return check
-
-
-def _require_true(path: str, what: str) -> Predicate:
-    def check(body: dict[str, Any]) -> str | None:
-        return None if is_true(dig(body, path)) else f"does not set {path} = true ({what})"
-
-    return check
-
-
-def _require_false(path: str, what: str) -> Predicate:
-    def check(body: dict[str, Any]) -> str | None:
-        return None if is_false(dig(body, path)) else f"does not set {path} = false ({what})"
-
-    return check
-
-
-def _forbid(path: str, bad: Iterable[Any], what: str) -> Predicate:
-    values = tuple(bad)
-
-    def check(body: dict[str, Any]) -> str | None:
-        value = dig(body, path)
-        return f"sets {path} = {value!r} ({what})" if value in values else None
-
-    return check
-
-
-def _all(*predicates: Predicate) -> Predicate:
-    def check(body: dict[str, Any]) -> str | None:
-        problems = [p for p in (pred(body) for pred in predicates) if p]
-        return "; ".join(problems) if problems else None
-
-    return check
-
-
-def _merge(results: Iterable[RuleResult]) -> RuleResult:
-    merged = RuleResult()
-    notes = []
-    for r in results:
-        merged.checks.extend(r.checks)
-        if r.note:
-            notes.append(r.note)
-    merged.note = "; ".join(dict.fromkeys(notes)) or None
-    return merged
-
+from blueprint.policy_rules_azure import AZURE_RULES
+from blueprint.policy_rules_base import (
+    MODULE_HINT,
+    PRIVATE_NOTE,
+    Predicate,
+    Rule,
+    _all,
+    _as_list,
+    _deletion_protection_rule,
+    _fix_for,
+    _forbid,
+    _label,
+    _merge,
+    _private_fix,
+    _provider_tags_rule,
+    _require,
+    _require_false,
+    _require_true,
+    _table_rule,
+)
+from blueprint.policy_rules_gcp import GCP_RULES
 
 # ---------------------------------------------------------------------------------------------------
 # AWS: S3 buckets and the resources that configure them
@@ -362,110 +285,6 @@ def _aws_wildcard_iam(stack: StackDoc) -> RuleResult:
 
 
 # ---------------------------------------------------------------------------------------------------
-# Shared across clouds: tags/labels, deletion protection
-
-
-def _tag_problem(tags: Any, want: dict[str, str], where: str) -> str | None:
-    if not isinstance(tags, dict):
-        return f"{where} has no tags"
-    missing = [k for k in want if k not in tags]
-    wrong = [f"{k}={tags[k]!r} (want {want[k]!r})" for k in want if k in tags and tags[k] != want[k]]
-    problems = ([f"missing {', '.join(missing)}"] if missing else []) + (
-        [f"wrong values {', '.join(wrong)}"] if wrong else []
-    )
-    return f"{where} tags: {'; '.join(problems)}" if problems else None
-
-
-def _provider_tags_rule(provider: str, path: str, attribute: str, resource_attribute: str) -> Rule:
-    """Provider-level default tags/labels (`path` in the provider block) carry every spec tag; a resource's
-    own `resource_attribute` may not override one with another value."""
-
-    def rule(stack: StackDoc) -> RuleResult:
-        want = stack.spec.tags.as_dict()
-        fix = (
-            f"set {attribute} on the {provider} provider from the spec's tags (the stack setup in "
-            f"stacks/registry.py STACK_SETUP); the values come from `tags:` in {_env_file(stack)}"
-        )
-        result = RuleResult()
-        providers = stack.providers(provider)
-        if not providers:
-            result.add(f"provider.{provider}", f"stack {stack.stack_id} has no {provider} provider", fix)
-        for address, cfg in providers:
-            result.add(address, _tag_problem(dig(cfg, path), want, f"{address} {attribute}"), fix)
-        for rtype, name, body in stack.each():
-            own = body.get(resource_attribute)
-            if isinstance(own, dict) and set(own) & set(want):
-                wrong = {k: v for k, v in own.items() if k in want and v != want[k]}
-                problem = (
-                    f"{_label(rtype, name, body)} overrides required tags {sorted(wrong)}" if wrong else None
-                )
-                result.add(f"{rtype}.{name}", problem, f"remove those keys from its tags; {fix}")
-        return result
-
-    return rule
-
-
-def _resource_tags_rule(types: frozenset[str], attribute: str) -> Rule:
-    """Every resource of a taggable type carries every spec tag itself (clouds without default tags)."""
-
-    def rule(stack: StackDoc) -> RuleResult:
-        want = stack.spec.tags.as_dict()
-        result = RuleResult(note="no taggable resource")
-        for rtype, name, body in stack.each(*types):
-            label = _label(rtype, name, body)
-            fix = f"set {attribute} from the spec's tags (`tags:` in {_env_file(stack)}) on {label}"
-            result.add(f"{rtype}.{name}", _tag_problem(body.get(attribute), want, label), fix)
-        return result
-
-    return rule
-
-
-def _deletion_protection_rule(stateful: dict[str, str | None], force_flags: dict[str, str]) -> Rule:
-    """prevent_destroy on every stateful resource, plus the API-level flag where the type has one.
-
-    Required when protection.stateful is true, and in every environment that is not an emulator one
-    (only `local` may be torn down freely).
-    """
-
-    def rule(stack: StackDoc) -> RuleResult:
-        spec = stack.spec
-        if not spec.protection.stateful and spec.emulated:
-            return RuleResult(
-                note=f"not required: protection.stateful is false in the emulator environment {spec.name}"
-            )
-        result = RuleResult(note="no stateful resource")
-        for rtype, name, body in stack.each(*stateful):
-            label = _label(rtype, name, body)
-            problems = []
-            if not is_true(dig(body, "lifecycle.prevent_destroy")):
-                problems.append("has no lifecycle.prevent_destroy = true")
-            flag = stateful[rtype]
-            if flag and not is_true(dig(body, flag)):
-                problems.append(f"does not set {flag} = true")
-            force = force_flags.get(rtype)
-            if force and is_true(body.get(force)):
-                problems.append(f"sets {force} = true")
-            fix = (
-                f"set protection.stateful: true in {_env_file(stack)} (only emulator environments may "
-                "turn it off)"
-                if not spec.protection.stateful
-                else "set lifecycle prevent_destroy (and the type's deletion protection flag) from "
-                "protection.stateful, as SecureBucket and the foundation key do"
-            )
-            result.add(f"{rtype}.{name}", f"{label} {'; '.join(problems)}" if problems else None, fix)
-        return result
-
-    return rule
-
-
-PRIVATE_NOTE = "not built yet: no warehouse, Kafka, orchestration or model endpoint resource"
-
-
-def _private_fix(rtype: str) -> str:
-    return f"place the {rtype} in the environment's private subnets/network and turn public access off"
-
-
-# ---------------------------------------------------------------------------------------------------
 # AWS table
 
 _AWS_CMK: dict[str, Predicate] = {
@@ -563,10 +382,6 @@ _AWS_PRIVATE: dict[str, Predicate] = {
 }
 
 
-def _fix_for(what: str) -> Callable[[str], str]:
-    return lambda rtype: f"set {what} on the {rtype} (see the message for the argument)"
-
-
 AWS_RULES: dict[str, tuple[Rule, ...]] = {
     "cmk-encryption": (
         _bucket_rule(_s3_cmk, f"encrypt with SSE-KMS and the environment's data key, as {MODULE_HINT} does"),
@@ -609,279 +424,6 @@ AWS_RULES: dict[str, tuple[Rule, ...]] = {
     "private-networking": (_table_rule(_AWS_PRIVATE, _private_fix, note=PRIVATE_NOTE),),
 }
 
-
-# ---------------------------------------------------------------------------------------------------
-# GCP table (runs on any matching resources; no GCP module is built yet)
-
-_GCP_PRIMITIVE = ("roles/owner", "roles/editor")
-_GCP_IAM_TYPES = tuple(
-    f"google_{scope}_iam_{kind}"
-    for scope in ("project", "folder", "organization")
-    for kind in ("member", "binding")
-)
-_PUBLIC_MEMBERS = ("allUsers", "allAuthenticatedUsers")
-
-
-def _gcp_iam(body: dict[str, Any]) -> str | None:
-    role = body.get("role")
-    return f"grants the primitive role {role}" if role in _GCP_PRIMITIVE else None
-
-
-def _gcp_bucket_iam(body: dict[str, Any]) -> str | None:
-    members = [body.get("member"), *_as_list(body.get("members"))]
-    public = [m for m in members if m in _PUBLIC_MEMBERS]
-    return f"grants {body.get('role')} to {public[0]}" if public else None
-
-
-GCP_RULES: dict[str, tuple[Rule, ...]] = {
-    "cmk-encryption": (
-        _table_rule(
-            {
-                "google_storage_bucket": _require("encryption.default_kms_key_name", "customer-managed key"),
-                "google_bigquery_dataset": _require(
-                    "default_encryption_configuration.kms_key_name", "customer-managed key"
-                ),
-                "google_kms_crypto_key": _require("rotation_period", "key rotation period"),
-            },
-            _fix_for("a Cloud KMS key (CMEK)"),
-            note="no GCS bucket, BigQuery dataset or KMS key",
-        ),
-    ),
-    "no-public-access": (
-        _table_rule(
-            {
-                "google_storage_bucket": _all(
-                    _forbid("public_access_prevention", (None, "inherited"), "must be enforced"),
-                    _require_true("uniform_bucket_level_access", "no object ACLs"),
-                ),
-                "google_storage_bucket_iam_member": _gcp_bucket_iam,
-                "google_storage_bucket_iam_binding": _gcp_bucket_iam,
-                "google_sql_database_instance": _require_false(
-                    "settings.ip_configuration.ipv4_enabled", "no public IP"
-                ),
-            },
-            _fix_for("public_access_prevention = enforced / no allUsers"),
-            note="no GCS bucket, bucket IAM or Cloud SQL instance",
-        ),
-    ),
-    "tls-min-1-2": (
-        _table_rule(
-            {
-                "google_compute_ssl_policy": _forbid(
-                    "min_tls_version", (None, "TLS_1_0", "TLS_1_1"), "old TLS"
-                ),
-                "google_sql_database_instance": _forbid(
-                    "settings.ip_configuration.ssl_mode", (None, "ALLOW_UNENCRYPTED_AND_ENCRYPTED"), "no TLS"
-                ),
-            },
-            _fix_for("min_tls_version = TLS_1_2 / ssl_mode = ENCRYPTED_ONLY"),
-            note="GCS and BigQuery serve HTTPS only; no SSL policy or Cloud SQL instance",
-        ),
-    ),
-    "versioning": (
-        _table_rule(
-            {
-                "google_storage_bucket": lambda b: (
-                    None
-                    if is_true(dig(b, "versioning.enabled"))
-                    or dig(b, "soft_delete_policy.retention_duration_seconds")
-                    else "has neither versioning.enabled = true nor a soft_delete_policy"
-                )
-            },
-            _fix_for("versioning { enabled = true }"),
-            note="no GCS bucket",
-        ),
-    ),
-    "access-logging": (
-        _table_rule(
-            {"google_storage_bucket": _require("logging.log_bucket", "usage log bucket")},
-            _fix_for("logging { log_bucket = <the environment's log bucket> }"),
-            note="no GCS bucket",
-        ),
-    ),
-    "required-tags": (_provider_tags_rule("google", "default_labels", "default_labels", "labels"),),
-    "no-wildcard-iam": (
-        _table_rule(
-            dict.fromkeys(_GCP_IAM_TYPES, _gcp_iam),
-            lambda _: "grant a predefined or custom role with only the permissions needed",
-            note="no project/folder/organization IAM grant",
-        ),
-    ),
-    "deletion-protection": (
-        _deletion_protection_rule(
-            {
-                "google_storage_bucket": None,
-                "google_kms_crypto_key": None,
-                "google_bigquery_dataset": None,
-                "google_bigquery_table": "deletion_protection",
-                "google_sql_database_instance": "deletion_protection",
-                "google_managed_kafka_cluster": None,
-            },
-            {"google_storage_bucket": "force_destroy"},
-        ),
-    ),
-    "private-networking": (
-        _table_rule(
-            {
-                "google_composer_environment": _require_true(
-                    "config.private_environment_config.enable_private_endpoint", "private Airflow"
-                ),
-                "google_managed_kafka_cluster": _require(
-                    "gcp_config.access_config.network_configs", "private network config"
-                ),
-                "google_vertex_ai_endpoint": _require("network", "private VPC network"),
-                "google_sql_database_instance": _require(
-                    "settings.ip_configuration.private_network", "private network"
-                ),
-            },
-            _private_fix,
-            note=PRIVATE_NOTE,
-        ),
-    ),
-}
-
-
-# ---------------------------------------------------------------------------------------------------
-# Azure table (runs on any matching resources; no Azure module is built yet)
-
-_AZURE_TAGGABLE = frozenset(
-    {
-        "azurerm_resource_group",
-        "azurerm_storage_account",
-        "azurerm_key_vault",
-        "azurerm_virtual_network",
-        "azurerm_synapse_workspace",
-        "azurerm_eventhub_namespace",
-        "azurerm_data_factory",
-        "azurerm_machine_learning_workspace",
-        "azurerm_log_analytics_workspace",
-        "azurerm_private_endpoint",
-    }
-)
-
-
-def _azure_cmk(stack: StackDoc) -> RuleResult:
-    result = RuleResult(note="no storage account")
-    cmk_targets = {
-        b.get("storage_account_id")
-        for b in stack.resources("azurerm_storage_account_customer_managed_key").values()
-    }
-    for rtype, name, body in stack.each("azurerm_storage_account"):
-        ok = block(body, "customer_managed_key") is not None or f"${{{rtype}.{name}.id}}" in cmk_targets
-        problem = None if ok else f"{_label(rtype, name, body)} has no customer-managed key"
-        result.add(f"{rtype}.{name}", problem, "add customer_managed_key with a Key Vault key")
-    return result
-
-
-def _azure_logging(stack: StackDoc) -> RuleResult:
-    result = RuleResult(note="no storage account")
-    targets = {
-        str(b.get("target_resource_id"))
-        for b in stack.resources("azurerm_monitor_diagnostic_setting").values()
-    }
-    for rtype, name, body in stack.each("azurerm_storage_account"):
-        ref = f"${{{rtype}.{name}.id}}"
-        ok = any(t.startswith(ref) for t in targets)
-        problem = None if ok else f"{_label(rtype, name, body)} has no diagnostic setting"
-        result.add(f"{rtype}.{name}", problem, "add azurerm_monitor_diagnostic_setting for its blob service")
-    return result
-
-
-def _azure_owner(body: dict[str, Any]) -> str | None:
-    scope = str(body.get("scope", ""))
-    broad = re.fullmatch(
-        r"(/subscriptions/[^/]+|.*managementGroups/[^/]+|\$\{data\.azurerm_subscription\..*)", scope
-    )
-    if body.get("role_definition_name") == "Owner" and broad:
-        return f"grants Owner on {scope}"
-    return None
-
-
-def _azure_role_definition(body: dict[str, Any]) -> str | None:
-    actions = [a for p in blocks(body, "permissions") for a in _as_list(p.get("actions"))]
-    return "allows every action (*)" if "*" in actions else None
-
-
-AZURE_RULES: dict[str, tuple[Rule, ...]] = {
-    "cmk-encryption": (_azure_cmk,),
-    "no-public-access": (
-        _table_rule(
-            {
-                "azurerm_storage_account": _all(
-                    _require_false("public_network_access_enabled", "no public network access"),
-                    _require_false("allow_nested_items_to_be_public", "no public containers"),
-                ),
-                "azurerm_storage_container": _forbid(
-                    "container_access_type", ("blob", "container"), "public"
-                ),
-                "azurerm_key_vault": _require_false("public_network_access_enabled", "no public access"),
-            },
-            _fix_for("public network access off"),
-            note="no storage account, container or key vault",
-        ),
-    ),
-    "tls-min-1-2": (
-        _table_rule(
-            {
-                "azurerm_storage_account": _all(
-                    _forbid("min_tls_version", (None, "TLS1_0", "TLS1_1"), "set TLS1_2 explicitly"),
-                    _forbid("https_traffic_only_enabled", (False, "false"), "HTTP allowed"),
-                )
-            },
-            _fix_for("min_tls_version = TLS1_2"),
-            note="no storage account",
-        ),
-    ),
-    "versioning": (
-        _table_rule(
-            {
-                "azurerm_storage_account": lambda b: (
-                    None
-                    if is_true(dig(b, "blob_properties.versioning_enabled"))
-                    or dig(b, "blob_properties.delete_retention_policy.days")
-                    else "has neither blob versioning nor blob soft delete"
-                )
-            },
-            _fix_for("blob_properties { versioning_enabled = true }"),
-            note="no storage account",
-        ),
-    ),
-    "access-logging": (_azure_logging,),
-    "required-tags": (_resource_tags_rule(_AZURE_TAGGABLE, "tags"),),
-    "no-wildcard-iam": (
-        _table_rule(
-            {"azurerm_role_assignment": _azure_owner, "azurerm_role_definition": _azure_role_definition},
-            lambda _: "assign a narrower built-in role at the resource group or resource scope",
-            note="no role assignment or role definition",
-        ),
-    ),
-    "deletion-protection": (
-        _deletion_protection_rule(
-            {
-                "azurerm_storage_account": None,
-                "azurerm_key_vault": "purge_protection_enabled",
-                "azurerm_key_vault_key": None,
-                "azurerm_synapse_workspace": None,
-                "azurerm_eventhub_namespace": None,
-            },
-            {},
-        ),
-    ),
-    "private-networking": (
-        _table_rule(
-            {
-                "azurerm_synapse_workspace": _require_false("public_network_access_enabled", "private only"),
-                "azurerm_eventhub_namespace": _require_false("public_network_access_enabled", "private only"),
-                "azurerm_machine_learning_workspace": _require_false(
-                    "public_network_access_enabled", "private only"
-                ),
-                "azurerm_data_factory": _require_false("public_network_enabled", "private only"),
-            },
-            _private_fix,
-            note=PRIVATE_NOTE,
-        ),
-    ),
-}
 
 RULES: dict[str, dict[str, tuple[Rule, ...]]] = {"aws": AWS_RULES, "gcp": GCP_RULES, "azure": AZURE_RULES}
 # Same invariant names on every cloud: adding a cloud means filling in every one of them.

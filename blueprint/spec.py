@@ -6,6 +6,7 @@ The vocabulary is shared by all clouds: tags, protection, customer-managed keys,
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from pathlib import Path
@@ -35,8 +36,11 @@ Cloud = Literal["aws", "gcp", "azure"]
 CLOUDS: tuple[Cloud, ...] = ("aws", "gcp", "azure")
 DOMAINS = ("foundation", "lake", "warehouse", "streaming", "orchestration", "serving")
 # One provider pin per cloud, written once. aws is the version of the offline mirror that CI validates.
+# google and azurerm are the versions the pinned bindings were generated for (no mirror offline).
 PROVIDER_PINS: dict[str, tuple[str, str]] = {
     "aws": ("hashicorp/aws", "5.100.0"),
+    "gcp": ("hashicorp/google", "8.7.0"),
+    "azure": ("hashicorp/azurerm", "5.10.0"),
 }
 
 
@@ -136,6 +140,24 @@ class FoundationDomain(_Model):
     az_count: int = Field(2, ge=1, le=6, description="Availability zones for private subnets.")
     nat_gateway: bool = Field(False, description="NAT gateway for private subnets' egress.")
     key_deletion_window_days: int = Field(30, ge=7, le=30, description="KMS key deletion waiting period.")
+    cidr: str = Field(
+        "10.0.0.0/16",
+        pattern=r"^\d{1,3}(\.\d{1,3}){3}/\d{1,2}$",
+        description="Private IPv4 range of the environment's network (VPC / VNet / VPC subnets), /16 to /20.",
+    )
+
+    @field_validator("cidr")
+    @classmethod
+    def _private_cidr(cls, value: str) -> str:
+        try:
+            net = ipaddress.IPv4Network(value)
+        except ValueError as exc:
+            raise Problem(
+                ("", f"{value!r} is not a network address ({exc})", "write it like 10.0.0.0/16")
+            ) from None
+        if not net.is_private or not 16 <= net.prefixlen <= 20:
+            raise Problem(("", f"{value} must be a private range of /16 to /20", "use e.g. 10.20.0.0/16"))
+        return value
 
 
 class LakeDomain(_Model):
@@ -169,26 +191,126 @@ class LakeDomain(_Model):
 class WarehouseDomain(_Model):
     enabled: bool = False
     base_capacity_rpu: int = Field(8, ge=8, le=1024, description="Redshift Serverless base capacity (RPU).")
+    table_expiration_days: int | None = Field(
+        None,
+        ge=1,
+        le=3650,
+        description="Default expiration of new tables (BigQuery); for scratch data in non-prod. None: never.",
+    )
+
+
+class KafkaTopic(_Model):
+    """A topic, declared once: created by Terraform where it can (GCP Managed Kafka, Event Hubs) and by
+    the bootstrap job on MSK and the local broker."""
+
+    name: str = Field(
+        ...,
+        pattern=r"^[a-z0-9]([a-z0-9._-]{0,62}[a-z0-9])?$",
+        description="Topic name: lowercase letters, digits, '.', '_' or '-'; legal on every cloud.",
+    )
+    partitions: int = Field(3, ge=1, le=100)
+    replication_factor: int = Field(
+        3, ge=1, le=5, description="Replicas (MSK, GCP); Event Hubs manages its own."
+    )
+    retention_hours: int = Field(168, ge=1, le=2160, description="Keep messages this long.")
+    cleanup_policy: Literal["delete", "compact"] = "delete"
 
 
 class StreamingDomain(_Model):
     enabled: bool = False
-    mode: Literal["serverless", "provisioned"] = "serverless"
+    mode: Literal["serverless", "provisioned"] = Field(
+        "serverless",
+        description="serverless: MSK Serverless / Event Hubs Standard; provisioned: MSK brokers / Event Hubs "
+        "Premium. GCP Managed Kafka is always sized by vcpu_count and memory_gib.",
+    )
     broker_instance_type: str = Field("kafka.m7g.large", description="Broker size when provisioned.")
     brokers_per_az: int = Field(1, ge=1, le=10)
+    broker_volume_gib: int = Field(
+        100, ge=1, le=16384, description="EBS storage per broker (MSK provisioned)."
+    )
+    vcpu_count: int = Field(3, ge=3, le=1000, description="GCP Managed Kafka capacity: vCPUs.")
+    memory_gib: int = Field(
+        12, ge=3, le=8000, description="GCP Managed Kafka capacity: memory (1-8 GiB/vCPU)."
+    )
+    capacity_units: int = Field(
+        1, ge=1, le=40, description="Event Hubs throughput units (Standard) or processing units (Premium)."
+    )
+    topics: list[KafkaTopic] = Field(default_factory=list, description="Topics of the platform.")
+
+    @model_validator(mode="after")
+    def _topics_fit(self) -> StreamingDomain:
+        problems: list[tuple[str, str, str]] = []
+        seen: set[str] = set()
+        for i, topic in enumerate(self.topics):
+            where = f"topics.{i}"
+            if topic.name in seen:
+                problems.append((f"{where}.name", f"topic {topic.name!r} is declared twice", "remove one"))
+            seen.add(topic.name)
+            if self.mode == "serverless":
+                if topic.partitions > 32:
+                    problems.append(
+                        (
+                            f"{where}.partitions",
+                            f"{topic.partitions} partitions; Event Hubs Standard (serverless) allows 32",
+                            "use at most 32 partitions or set mode: provisioned",
+                        )
+                    )
+                if topic.retention_hours > 168:
+                    problems.append(
+                        (
+                            f"{where}.retention_hours",
+                            f"{topic.retention_hours} h; Event Hubs Standard keeps at most 7 days",
+                            "use at most 168 or set mode: provisioned",
+                        )
+                    )
+                if topic.cleanup_policy == "compact":
+                    problems.append(
+                        (
+                            f"{where}.cleanup_policy",
+                            "compaction needs Event Hubs Premium; serverless mode cannot honour it",
+                            "use cleanup_policy: delete or set mode: provisioned",
+                        )
+                    )
+        if not self.memory_gib <= 8 * self.vcpu_count or self.memory_gib < self.vcpu_count:
+            problems.append(
+                (
+                    "memory_gib",
+                    f"{self.memory_gib} GiB for {self.vcpu_count} vCPUs; GCP Kafka needs 1-8 GiB per vCPU",
+                    f"use between {self.vcpu_count} and {8 * self.vcpu_count}",
+                )
+            )
+        if problems:
+            raise Problem(*problems)
+        return self
 
 
 class OrchestrationDomain(_Model):
     enabled: bool = False
-    environment_class: str = Field("mw1.small", description="Airflow environment size.")
+    environment_class: Literal[
+        "mw1.micro", "mw1.small", "mw1.medium", "mw1.large", "mw1.xlarge", "mw1.2xlarge"
+    ] = Field("mw1.small", description="Airflow size (MWAA class; Composer uses the nearest size).")
     max_workers: int = Field(2, ge=1, le=25)
 
 
 class ServingDomain(_Model):
     enabled: bool = False
-    instance_type: str = Field("ml.m5.large", description="Endpoint instance type.")
+    instance_type: str = Field("ml.m5.large", description="SageMaker endpoint instance type (AWS).")
+    gcp_machine_type: str = Field("n1-standard-4", description="Vertex AI endpoint machine type (GCP).")
+    azure_instance_type: str = Field("Standard_DS3_v2", description="Online endpoint instance SKU (Azure).")
     min_capacity: int = Field(1, ge=1, le=100)
     max_capacity: int = Field(2, ge=1, le=100)
+
+    @model_validator(mode="after")
+    def _capacity_order(self) -> ServingDomain:
+        if self.min_capacity > self.max_capacity:
+            raise Problem(
+                (
+                    "max_capacity",
+                    f"is {self.max_capacity}, below min_capacity {self.min_capacity}",
+                    "set max_capacity >= min_capacity",
+                )
+            )
+        return self
 
 
 class Domains(_Model):
