@@ -272,14 +272,8 @@ def deploy(
             load_env(env), workdir(), outdir, stack, progress=lambda m: status.update(m)
         )
     for stack_id, plan in result.plans.items():
-        console.print(f"{stack_id}: {_counts(plan.counts)}  plan {plan.digest[:12]}")
+        console.print(f"{stack_id}: {plan.describe()}")
     console.print(f"deployed {result.env} at {result.commit[:12]}, bundle {result.bundle.digest[:12]}")
-
-
-def _counts(counts: dict[str, int]) -> str:
-    return ", ".join(
-        f"{counts[k]} {k}" for k in ("create", "update", "replace", "delete") if counts.get(k)
-    ) or ("no changes")
 
 
 @app.command()
@@ -342,9 +336,15 @@ def promote(
         table.add_row(field_name, str(a), str(b))
     console.print(table)
     for stack_id, plan in sorted(result.plans.items()):
-        console.print(f"{stack_id}: {_counts(plan.counts)}  plan {plan.digest[:12]}")
+        console.print(f"{stack_id}: {plan.describe()}")
     if result.applied:
         console.print(f"applied the approved plan to {target} (commit {result.commit[:12]})")
+        later = [i for i, p in sorted(result.plans.items()) if p.deferred_on]
+        if later:
+            console.print(
+                f"not applied: {', '.join(later)} (planned only after what they read is applied); "
+                f"run `blueprint promote --from {source} --to {target}` again to review and apply them"
+            )
     else:
         console.print(f"plan summary for approval: {result.summary_file}")
 
@@ -360,7 +360,7 @@ def drift(env: EnvOpt, outdir: OutdirOpt = DEFAULT_OUTDIR) -> None:
     plans = deploy_mod.drift(load_env(env), workdir(), outdir)
     drifted = [i for i, p in plans.items() if p.changes]
     for stack_id, plan in plans.items():
-        console.print(f"{stack_id}: {'DRIFT ' + _counts(plan.counts) if plan.changes else 'in sync'}")
+        console.print(f"{stack_id}: {'DRIFT ' + plan.describe() if plan.changes else 'in sync'}")
     if drifted:
         err_console.print(f"drift detected in {', '.join(drifted)}")
         raise typer.Exit(3)

@@ -19,7 +19,7 @@ import boto3
 from botocore.exceptions import BotoCoreError
 
 from blueprint import emulator as emulator_mod
-from blueprint import ledger, state
+from blueprint import inputs, ledger, state
 from blueprint.bundle import Bundle, canonical, current_commit, make_bundle, sha256, write_bundle
 from blueprint.emulator import Emulator
 from blueprint.errors import BlueprintError
@@ -77,16 +77,32 @@ def prepare_state(conn: Connection, spec: PlatformSpec) -> None:
 @dataclass
 class StackPlan:
     stack_id: str
-    plan_file: Path
+    plan_file: Path | None
     digest: str
     counts: dict[str, int]
     addresses: set[tuple[str, str]]  # (address, type) of every resource that changes
+    changed_outputs: frozenset[str] = frozenset()
+    # Stacks whose outputs this one reads and that change them: it is planned after they are applied.
+    deferred_on: tuple[str, ...] = ()
+
+    @classmethod
+    def deferred(cls, stack_id: str, on: tuple[str, ...]) -> StackPlan:
+        return cls(stack_id, None, "", {}, set(), deferred_on=on)
 
     @property
     def changes(self) -> bool:
-        return any(v for k, v in self.counts.items() if k != "no-op")
+        return bool(self.deferred_on) or any(v for k, v in self.counts.items() if k != "no-op")
+
+    def describe(self) -> str:
+        if self.deferred_on:
+            return f"planned after {', '.join(self.deferred_on)} is applied"
+        kinds = ("create", "update", "replace", "delete")
+        changes = [f"{self.counts[k]} {k}" for k in kinds if self.counts.get(k)]
+        return f"{', '.join(changes) or 'no changes'}  plan {self.digest[:12]}"
 
     def summary(self) -> dict[str, Any]:
+        if self.deferred_on:
+            return {"planned_after": list(self.deferred_on)}
         return {"plan_digest": self.digest, "counts": self.counts}
 
 
@@ -120,18 +136,48 @@ def init_all(runner: TerraformRunner, synth: Synthesized, stack_ids: list[str]) 
             fut.result()
 
 
+def plan_one(runner: TerraformRunner, synth: Synthesized, stack_id: str) -> StackPlan:
+    """Fill the stack's inputs from the stacks it reads, then a saved plan and its digest."""
+    stack_dir = synth.stack_dir(stack_id)
+    inputs.fill(runner, stack_dir)
+    plan_file = (stack_dir / "blueprint.tfplan").resolve()
+    runner.plan(stack_dir, out=plan_file)
+    shown = runner.show_json(stack_dir, plan_file)
+    digest, counts, addresses = plan_digest_and_counts(shown)
+    output_changes = shown.get("output_changes") or {}
+    changed = frozenset(name for name, ch in output_changes.items() if ch.get("actions") != ["no-op"])
+    return StackPlan(stack_id, plan_file, digest, counts, addresses, changed)
+
+
 def plan_all(runner: TerraformRunner, synth: Synthesized, stack_ids: list[str]) -> dict[str, StackPlan]:
-    """A saved plan per stack. Stacks reference each other only by name, so all plan at once."""
+    """A saved plan per stack, two at a time. A stack that reads outputs of another stack in this run
+    that will change them (or has none yet) is not planned now: it is planned after that stack is
+    applied (`StackPlan.deferred_on`), so no plan is made from values that are about to change."""
+    remaining = [s.stack_id for s in synth.stacks if s.stack_id in stack_ids]
+    reads = {i: inputs.sources(synth.stack_dir(i)) for i in remaining}
+    plans: dict[str, StackPlan] = {}
 
     def one(stack_id: str) -> StackPlan:
-        stack_dir = synth.stack_dir(stack_id)
-        plan_file = stack_dir / "blueprint.tfplan"
-        runner.plan(stack_dir, out=plan_file.resolve())
-        digest, counts, addresses = plan_digest_and_counts(runner.show_json(stack_dir, plan_file.resolve()))
-        return StackPlan(stack_id, plan_file.resolve(), digest, counts, addresses)
+        blocking = tuple(
+            source
+            for source, outputs in sorted(reads[stack_id].items())
+            if source in plans and (plans[source].deferred_on or outputs & plans[source].changed_outputs)
+        )
+        return StackPlan.deferred(stack_id, blocking) if blocking else plan_one(runner, synth, stack_id)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(zip(stack_ids, pool.map(one, stack_ids), strict=True))
+        for _ in range(len(remaining)):  # each wave settles at least one stack (inputs form a DAG)
+            if not remaining:
+                break
+            wave = [i for i in remaining if not (set(reads[i]) & set(remaining))]
+            if not wave:
+                raise BlueprintError(
+                    f"stacks {remaining} read each other's outputs in a cycle",
+                    fix="fix the inputs of the modules (modules/*/aws.py input_from calls)",
+                )
+            plans.update(zip(wave, pool.map(one, wave), strict=True))
+            remaining = [i for i in remaining if i not in wave]
+    return plans
 
 
 def apply_all(
@@ -140,24 +186,35 @@ def apply_all(
     plans: dict[str, StackPlan] | None = None,
     progress: Progress = _quiet,
     pipelined: bool = True,
+    plan_deferred: bool = True,
 ) -> dict[str, float]:
     """Apply every stack (its saved plan when given); a stack starts as soon as its dependencies are
     ready (see TerraformRunner.apply), so independent waits overlap (`pipelined=False`: only once they
-    are fully applied, the baseline). Returns seconds per stack; raises the first failure after all stop."""
+    are fully applied, the baseline). A deferred stack is planned once the stacks it reads are fully
+    applied, its plan stored in `plans` (with `plan_deferred=False` it is left for a later run).
+    Returns seconds per stack; raises the first failure after all stop."""
     ids = [s.stack_id for s in synth.stacks if plans is None or s.stack_id in plans]
     deps = {s.stack_id: tuple(d for d in s.depends_on if d in ids) for s in synth.stacks}
     ready = {stack_id: threading.Event() for stack_id in ids}
+    done = {stack_id: threading.Event() for stack_id in ids}
     failed = threading.Event()
     errors: list[BaseException] = []
     timings: dict[str, float] = {}
 
     def run(stack_id: str) -> None:
         try:
-            for dep in deps[stack_id]:
-                ready[dep].wait(timeout=DEFAULT_TIMEOUT_S)  # set by the dependency, also on failure
-            if failed.is_set() or not all(ready[d].is_set() for d in deps[stack_id]):
-                return
             plan = plans[stack_id] if plans is not None else None
+            waits = [done[d] if plan and d in plan.deferred_on else ready[d] for d in deps[stack_id]]
+            for event in waits:
+                event.wait(timeout=DEFAULT_TIMEOUT_S)  # set by the dependency, also on failure
+            if failed.is_set() or not all(event.is_set() for event in waits):
+                return
+            if plan is not None and plan.deferred_on:
+                if not plan_deferred:
+                    return
+                progress(f"terraform plan {stack_id} (after {', '.join(plan.deferred_on)})")
+                assert plans is not None
+                plan = plans[stack_id] = plan_one(runner, synth, stack_id)
             if plan is not None and not plan.changes:
                 return
             progress(f"terraform apply {stack_id}")
@@ -174,6 +231,7 @@ def apply_all(
             failed.set()
         finally:
             ready[stack_id].set()
+            done[stack_id].set()
 
     threads = [threading.Thread(target=run, args=(stack_id,)) for stack_id in ids]
     for thread in threads:
@@ -266,7 +324,9 @@ def deploy(
         record_failure(s3, spec, {**base, "stage": "apply"}, exc)
         raise
     timings["apply (all stacks)"] = time.perf_counter() - t0
-    result.entry = ledger.record(s3, spec, {**base, "result": "succeeded"})
+    # Deferred stacks were planned during the apply: the entry records the plans that were applied.
+    stacks = {i: p.summary() for i, p in plans.items()}
+    result.entry = ledger.record(s3, spec, {**base, "stacks": stacks, "result": "succeeded"})
     return result
 
 

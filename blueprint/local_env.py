@@ -16,7 +16,7 @@ import boto3
 
 from blueprint import deploy as deploy_mod
 from blueprint import emulator as emulator_mod
-from blueprint import state
+from blueprint import inputs, state
 from blueprint.emulator import Emulator
 from blueprint.errors import BlueprintError
 from blueprint.naming import Namer
@@ -100,7 +100,11 @@ def replan(spec: PlatformSpec, workdir: Path, outdir: Path) -> dict[str, bool]:
     runner = TerraformRunner(workdir, Target.EMULATOR, emu, region=region)
     ids = [s.stack_id for s in synth.stacks]
     deploy_mod.init_all(runner, synth, ids)
-    return {i: runner.plan(synth.stack_dir(i)).changes for i in ids}
+    changes: dict[str, bool] = {}
+    for i in ids:
+        inputs.fill(runner, synth.stack_dir(i))
+        changes[i] = runner.plan(synth.stack_dir(i)).changes
+    return changes
 
 
 def _running_or_fail(workdir: Path) -> Emulator:
@@ -131,6 +135,8 @@ def down(spec: PlatformSpec, workdir: Path, outdir: Path, progress: Progress = _
     deploy_mod.init_all(runner, synth, [s.stack_id for s in synth.stacks])
     for stack in reversed(synth.stacks):
         progress(f"terraform destroy {stack.stack_id}")
+        # Dependents go first, so the outputs they read still exist (destroy needs the inputs too).
+        inputs.fill(runner, synth.stack_dir(stack.stack_id), allow_missing=True)
         runner.destroy(synth.stack_dir(stack.stack_id))
         done.append(stack.stack_id)
     progress("deleting the state bucket")

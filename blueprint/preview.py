@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from blueprint import inputs
 from blueprint.affected import Revision, Revisions, StackDelta, compare, synth_diff, synthesize_revisions
 from blueprint.errors import BlueprintError, TerraformError
 from blueprint.preview_model import (
@@ -366,24 +367,29 @@ class _Planner:
 
         base = self.revs.base
         ready = {sid: threading.Event() for sid in closure}
+        done = {sid: threading.Event() for sid in closure}
         failures: dict[str, str] = {}
 
         def apply(sid: str) -> None:
             try:
+                reads = inputs.sources(base.stack_dir(sid))
                 for dep in base.stacks[sid].depends_on:
-                    if dep in ready:
-                        ready[dep].wait(timeout=DEFAULT_TIMEOUT_S)
+                    if dep in ready:  # a stack reading a dependency's outputs waits for its full apply
+                        (done if dep in reads else ready)[dep].wait(timeout=DEFAULT_TIMEOUT_S)
                 bad = [d for d in (sid, *base.stacks[sid].depends_on) if d in failures or d in failed]
                 if bad:
                     failures[sid] = f"{bad[0]} could not be applied to the emulator"
                     return
                 t0 = time.perf_counter()
-                self.runner_for(base, sid).apply(base.stack_dir(sid), ready=ready[sid])
+                runner = self.runner_for(base, sid)
+                inputs.fill(runner, base.stack_dir(sid))
+                runner.apply(base.stack_dir(sid), ready=ready[sid])
                 self.timings[f"apply base {sid}"] = time.perf_counter() - t0
             except BlueprintError as exc:
                 failures[sid] = error_summary(exc.message)
             finally:
                 ready[sid].set()
+                done[sid].set()
 
         threads = [threading.Thread(target=apply, args=(sid,), daemon=True) for sid in closure]
         for thread in threads:
@@ -429,6 +435,9 @@ class _Planner:
         try:
             if self.mode != "emulator":  # the emulator mode initialised every stack already
                 runner.init(stack_dir)
+            if self.mode != "offline":  # offline, init wrote placeholders for other stacks' outputs
+                # Outputs of the stacks it reads, as deployed (base); placeholders where none exist yet.
+                inputs.fill(runner, stack_dir, allow_missing=True)
             runner.plan(stack_dir, *extra, out=plan_file)
             shown = runner.run(stack_dir, "show", "-json", "-no-color", str(plan_file))
             plan = json.loads(shown.stdout or "{}")

@@ -179,7 +179,9 @@ def promote(
     }
     t0 = time.perf_counter()
     try:
-        apply_all(runner, synth, plans, progress)
+        # A stack planned after another is applied was not in the reviewed plan: it waits for the
+        # next promotion run, where it is planned, shown and approved like the rest.
+        apply_all(runner, synth, plans, progress, plan_deferred=False)
     except BaseException as exc:
         record_failure(s3, target, base, exc)
         raise

@@ -24,6 +24,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from blueprint import inputs
 from blueprint.emulator import Emulator
 from blueprint.errors import TerraformError, ToolMissingError
 from blueprint.spec import PROVIDER_PINS
@@ -140,6 +141,9 @@ class TerraformRunner:
             override.unlink(missing_ok=True)
         else:
             override.write_text(json.dumps(content, indent=2) + "\n")
+        if self.target is Target.OFFLINE:
+            # No stack has state offline: inputs from other stacks are labelled placeholders.
+            inputs.write_placeholders(stack_dir, self.region)
 
     def _override_for(self, stack: Mapping[str, Any], stack_dir: Path) -> dict[str, Any] | None:
         if "aws" not in stack.get("provider", {}):
