@@ -426,6 +426,28 @@ def schema(
     console.print(f"wrote {path}")
 
 
+@app.command()
+def coverage(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """What is proven here per cloud, domain and tier (synth, policy, plan, apply), and what is not.
+
+    Example: blueprint coverage
+    """
+    from blueprint.coverage import coverage as coverage_rows
+    from blueprint.spec import load_all
+    from blueprint.terraform import find_mirror
+
+    rows = coverage_rows(load_all(), mirror=find_mirror() is not None)
+    if as_json:
+        print(json.dumps([r.as_dict() for r in rows], indent=2))
+        return
+    table = Table(title="coverage: what this machine proves")
+    for col in ("cloud", "domain", "synth", "policy", "plan", "apply", "cloud accounts"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r.cloud, r.domain, r.synth, r.policy, r.plan, r.apply, r.cloud_tier)
+    console.print(table)
+
+
 app.command()(check)
 app.command()(affected)
 app.command()(preview)
