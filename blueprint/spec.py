@@ -34,6 +34,7 @@ RESERVED_NAME_PARTS = ("goog", "g00g", "sthree", "amzn", "xn--", "aws")
 DataClassification = Literal["public", "internal", "confidential", "restricted"]
 Cloud = Literal["aws", "gcp", "azure"]
 CLOUDS: tuple[Cloud, ...] = ("aws", "gcp", "azure")
+EVENT_HUBS_PREMIUM_UNITS = (1, 2, 4, 8, 16)
 DOMAINS = ("foundation", "lake", "warehouse", "streaming", "orchestration", "serving")
 # One provider pin per cloud, written once. aws is the version of the offline mirror that CI validates.
 # google and azurerm are the versions the pinned bindings were generated for (no mirror offline).
@@ -372,6 +373,21 @@ class PlatformSpec(_Model):
                     "clouds.aws.emulator",
                     "the emulator environment is AWS only, but gcp or azure is enabled",
                     "set clouds.gcp.enabled and clouds.azure.enabled to false, or clouds.aws.emulator: false",
+                )
+            )
+        streaming = self.domains.streaming
+        if (
+            "azure" in self.clouds.enabled()
+            and streaming.enabled
+            and streaming.mode == "provisioned"
+            and streaming.capacity_units not in EVENT_HUBS_PREMIUM_UNITS
+        ):
+            problems.append(
+                (
+                    "domains.streaming.capacity_units",
+                    f"is {streaming.capacity_units}; Event Hubs Premium (provisioned mode on Azure) "
+                    f"takes {', '.join(map(str, EVENT_HUBS_PREMIUM_UNITS))} processing units",
+                    "use one of those values",
                 )
             )
         if self.domains.enabled() and "foundation" not in self.domains.enabled():

@@ -73,13 +73,21 @@ def test_synthesizing_aws_imports_neither_google_nor_azurerm(tmp_path):
     }
 
 
+@pytest.fixture
+def no_warehouse_module(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A (cloud, domain) whose module file does not exist, as when a cloud is being added."""
+    from stacks import registry
+
+    monkeypatch.setitem(registry.MODULES, ("aws", "warehouse"), "modules.warehouse.not_written:AwsWarehouse")
+
+
 def _with_warehouse(name: str):
     spec = load_env(name)
     warehouse = spec.domains.warehouse.model_copy(update={"enabled": True})
     return spec.model_copy(update={"domains": spec.domains.model_copy(update={"warehouse": warehouse})})
 
 
-def test_plan_refuses_a_domain_without_a_module():
+def test_plan_refuses_a_domain_without_a_module(no_warehouse_module: None) -> None:
     import main
 
     spec = _with_warehouse("dev")
@@ -92,7 +100,7 @@ def test_plan_refuses_a_domain_without_a_module():
     assert "warehouse" in caught.value.problems[0][1]
 
 
-def test_build_app_refuses_before_building_anything(tmp_path):
+def test_build_app_refuses_before_building_anything(tmp_path, no_warehouse_module: None) -> None:
     import main
 
     outdir = tmp_path / "out"
