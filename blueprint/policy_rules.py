@@ -23,7 +23,6 @@ from blueprint.policy_model import (
 from blueprint.policy_rules_azure import AZURE_RULES
 from blueprint.policy_rules_base import (
     MODULE_HINT,
-    PRIVATE_NOTE,
     Predicate,
     Rule,
     _all,
@@ -285,6 +284,86 @@ def _aws_wildcard_iam(stack: StackDoc) -> RuleResult:
 
 
 # ---------------------------------------------------------------------------------------------------
+# AWS: network, roles and the data/ML services
+
+# Ports whose listeners speak TLS only: HTTPS, Kafka TLS / SASL-SCRAM / IAM, Redshift (require_ssl).
+_TLS_PORTS = frozenset({443, 9094, 9096, 9098, 5439})
+
+
+def _sg_rule_tls(body: dict[str, Any]) -> str | None:
+    """A rule to or from anything but its own group carries TLS: a port of `_TLS_PORTS` over TCP."""
+    if body.get("referenced_security_group_id"):
+        return None  # traffic between members of a group (MWAA's components) is the service's own
+    protocol, low, high = str(body.get("ip_protocol")), body.get("from_port"), body.get("to_port")
+    if protocol == "tcp" and low == high and low in _TLS_PORTS:
+        return None
+    ports = "all ports" if protocol in ("-1", "all") else f"{protocol} {low}-{high}"
+    return (
+        f"opens {ports} to {body.get('cidr_ipv4') or body.get('prefix_list_id') or 'a peer'}, not a TLS port"
+    )
+
+
+def _no_rules(body: dict[str, Any]) -> str | None:
+    rules = [*blocks(body, "ingress"), *blocks(body, "egress")]
+    return f"has {len(rules)} rule(s); the default group must allow nothing" if rules else None
+
+
+def _public_trust(body: dict[str, Any]) -> str | None:
+    statements, error = parse_policy(body.get("assume_role_policy"))
+    if error:
+        return f"has an assume_role_policy that cannot be read ({error})"
+    open_ = [
+        s
+        for s in statements or []
+        if _effect(s) == "Allow" and _public_principal(s) and not s.get("Condition")
+    ]
+    return "can be assumed by anyone (Principal *)" if open_ else None
+
+
+def _mwaa_all_logs(body: dict[str, Any]) -> str | None:
+    kinds = ("dag_processing_logs", "scheduler_logs", "task_logs", "webserver_logs", "worker_logs")
+    off = [k for k in kinds if not is_true(dig(body, f"logging_configuration.{k}.enabled"))]
+    return f"does not enable {', '.join(off)} (logging_configuration)" if off else None
+
+
+def _redshift_ssl(body: dict[str, Any]) -> str | None:
+    params = {p.get("parameter_key"): p.get("parameter_value") for p in blocks(body, "config_parameter")}
+    return None if is_true(params.get("require_ssl")) else "does not set config_parameter require_ssl = true"
+
+
+def _pinned_objects(body: dict[str, Any]) -> str | None:
+    """MWAA reads requirements/plugins/startup script from a versioned bucket: pin the version read."""
+    unpinned = [
+        k
+        for k in ("requirements", "plugins", "startup_script")
+        if body.get(f"{k}_s3_path") and not body.get(f"{k}_s3_object_version")
+    ]
+    return f"reads {', '.join(unpinned)} without a pinned S3 object version" if unpinned else None
+
+
+def _interface_endpoint(body: dict[str, Any]) -> str | None:
+    if body.get("vpc_endpoint_type") != "Interface":
+        return None
+    problems = []
+    if not is_true(body.get("private_dns_enabled")):
+        problems.append("does not set private_dns_enabled = true (clients would resolve public endpoints)")
+    if not body.get("security_group_ids"):
+        problems.append("has no security group (security_group_ids)")
+    return "; ".join(problems) or None
+
+
+def _vpc_flow_logs(stack: StackDoc) -> RuleResult:
+    """Every aws_vpc has an aws_flow_log on it."""
+    result = RuleResult()
+    logged = {str(f.get("vpc_id")) for f in stack.resources("aws_flow_log").values()}
+    for _, name, body in stack.each("aws_vpc"):
+        refs = {f"${{aws_vpc.{name}.id}}"}
+        problem = None if refs & logged else f"{_label('aws_vpc', name, body)} has no aws_flow_log"
+        result.add(f"aws_vpc.{name}", problem, "add an aws_flow_log of ALL traffic, as AwsNetwork does")
+    return result
+
+
+# ---------------------------------------------------------------------------------------------------
 # AWS table
 
 _AWS_CMK: dict[str, Predicate] = {
@@ -304,6 +383,17 @@ _AWS_CMK: dict[str, Predicate] = {
     "aws_sns_topic": _require("kms_master_key_id", "customer-managed key"),
     "aws_sqs_queue": _require("kms_master_key_id", "customer-managed key"),
     "aws_dynamodb_table": _require("server_side_encryption.kms_key_arn", "customer-managed key"),
+    "aws_athena_workgroup": _all(
+        _forbid(
+            "configuration.result_configuration.encryption_configuration.encryption_option",
+            ("SSE_S3", None),
+            "query results not encrypted with a customer-managed key",
+        ),
+        _require(
+            "configuration.result_configuration.encryption_configuration.kms_key_arn", "customer-managed key"
+        ),
+    ),
+    "aws_s3_object": _require("kms_key_id", "customer-managed key"),
 }
 
 _AWS_PUBLIC: dict[str, Predicate] = {
@@ -315,7 +405,19 @@ _AWS_PUBLIC: dict[str, Predicate] = {
         if any("0.0.0.0/0" in _as_list(r.get("cidr_blocks")) for r in blocks(b, "ingress"))
         else None
     ),
-    "aws_vpc_security_group_ingress_rule": _forbid("cidr_ipv4", ("0.0.0.0/0",), "ingress from anywhere"),
+    "aws_vpc_security_group_ingress_rule": _all(
+        _forbid("cidr_ipv4", ("0.0.0.0/0",), "ingress from anywhere"),
+        _forbid("cidr_ipv6", ("::/0",), "ingress from anywhere"),
+    ),
+    "aws_default_security_group": _no_rules,
+    "aws_iam_role": _public_trust,
+    "aws_msk_cluster": _forbid(
+        "broker_node_group_info.connectivity_info.public_access.type",
+        ("SERVICE_PROVIDED_EIPS",),
+        "public broker endpoints",
+    ),
+    "aws_mwaa_environment": _forbid("webserver_access_mode", ("PUBLIC_ONLY",), "public Airflow web server"),
+    "aws_subnet": _forbid("map_public_ip_on_launch", (True, "true"), "public IPs on launch"),
 }
 
 _AWS_TLS: dict[str, Predicate] = {
@@ -328,11 +430,29 @@ _AWS_TLS: dict[str, Predicate] = {
         _forbid("encryption_info.encryption_in_transit.in_cluster", (False, "false"), "plaintext in cluster"),
     ),
     "aws_lb_listener": _forbid("protocol", ("HTTP",), "plain HTTP listener"),
+    # MSK Serverless has one listener, SASL/IAM over TLS: IAM authentication must stay on.
+    "aws_msk_serverless_cluster": _require_true(
+        "client_authentication.sasl.iam.enabled", "SASL/IAM, MSK Serverless' TLS-only listener"
+    ),
+    "aws_redshiftserverless_workgroup": _redshift_ssl,
+    "aws_vpc_security_group_ingress_rule": _sg_rule_tls,
+    "aws_vpc_security_group_egress_rule": _sg_rule_tls,
+}
+
+_AWS_VERSIONED: dict[str, Predicate] = {
+    "aws_mwaa_environment": _pinned_objects,
 }
 
 _AWS_LOGGING: dict[str, Predicate] = {
     "aws_msk_cluster": _require("logging_info.broker_logs", "broker logs"),
-    "aws_mwaa_environment": _require("logging_configuration", "Airflow logging configuration"),
+    "aws_mwaa_environment": _mwaa_all_logs,
+    "aws_redshiftserverless_namespace": _require("log_exports", "audit log exports (log_exports)"),
+    "aws_athena_workgroup": _require_true(
+        "configuration.publish_cloudwatch_metrics_enabled", "query metrics in CloudWatch"
+    ),
+    "aws_sagemaker_endpoint_configuration": _require_true(
+        "data_capture_config.enable_capture", "request/response capture (data_capture_config)"
+    ),
 }
 
 _AWS_STATEFUL: dict[str, str | None] = {
@@ -349,6 +469,8 @@ _AWS_STATEFUL: dict[str, str | None] = {
     "aws_glue_catalog_database": None,
     "aws_secretsmanager_secret": None,
     "aws_ecr_repository": None,
+    "aws_cloudwatch_log_group": None,  # flow and broker logs are audit records
+    "aws_mwaa_environment": None,  # Airflow's metadata: run history, connections, variables
 }
 
 _AWS_PRIVATE: dict[str, Predicate] = {
@@ -359,6 +481,7 @@ _AWS_PRIVATE: dict[str, Predicate] = {
     "aws_redshiftserverless_workgroup": _all(
         _forbid("publicly_accessible", (True, "true"), "public endpoint"),
         _require("subnet_ids", "private subnets"),
+        _require_true("enhanced_vpc_routing", "COPY/UNLOAD traffic kept in the VPC"),
     ),
     "aws_msk_cluster": _all(
         _require("broker_node_group_info.client_subnets", "private subnets"),
@@ -368,12 +491,21 @@ _AWS_PRIVATE: dict[str, Predicate] = {
             "public broker endpoints",
         ),
     ),
-    "aws_msk_serverless_cluster": _require("vpc_config.subnet_ids", "private subnets"),
+    "aws_msk_serverless_cluster": _all(
+        _require("vpc_config.subnet_ids", "private subnets"),
+        _require("vpc_config.security_group_ids", "its own security group"),
+    ),
     "aws_mwaa_environment": _all(
         _forbid("webserver_access_mode", ("PUBLIC_ONLY",), "public Airflow web server"),
         _require("network_configuration.subnet_ids", "private subnets"),
     ),
-    "aws_sagemaker_model": _require("vpc_config.subnets", "VPC config with private subnets"),
+    "aws_sagemaker_model": _all(
+        _require("vpc_config.subnets", "VPC config with private subnets"),
+        _require_true("enable_network_isolation", "no outbound calls from the model container"),
+    ),
+    "aws_subnet": _forbid("map_public_ip_on_launch", (True, "true"), "instances get public IPs"),
+    "aws_vpc_endpoint": _interface_endpoint,
+    "aws_default_security_group": _no_rules,
     "aws_sagemaker_notebook_instance": _all(
         _require("subnet_id", "private subnet"),
         _forbid("direct_internet_access", ("Enabled", None), "direct internet access"),
@@ -406,6 +538,7 @@ AWS_RULES: dict[str, tuple[Rule, ...]] = {
         _bucket_rule(
             _s3_versioning, f"add aws_s3_bucket_versioning with status Enabled, as {MODULE_HINT} does"
         ),
+        _table_rule(_AWS_VERSIONED, _fix_for("the S3 object version it reads")),
     ),
     "access-logging": (
         _bucket_rule(
@@ -413,6 +546,7 @@ AWS_RULES: dict[str, tuple[Rule, ...]] = {
             f"add aws_s3_bucket_logging to the environment's access-log bucket, as {MODULE_HINT} does",
         ),
         _table_rule(_AWS_LOGGING, _fix_for("logging")),
+        _vpc_flow_logs,
     ),
     "required-tags": (_provider_tags_rule("aws", "default_tags.tags", "default_tags", "tags"),),
     "no-wildcard-iam": (_aws_wildcard_iam,),
@@ -421,7 +555,11 @@ AWS_RULES: dict[str, tuple[Rule, ...]] = {
             _AWS_STATEFUL, {"aws_s3_bucket": "force_destroy", "aws_ecr_repository": "force_delete"}
         ),
     ),
-    "private-networking": (_table_rule(_AWS_PRIVATE, _private_fix, note=PRIVATE_NOTE),),
+    "private-networking": (
+        _table_rule(
+            _AWS_PRIVATE, _private_fix, note="no network, warehouse, Kafka, Airflow or model resource"
+        ),
+    ),
 }
 
 

@@ -35,6 +35,7 @@ DataClassification = Literal["public", "internal", "confidential", "restricted"]
 Cloud = Literal["aws", "gcp", "azure"]
 CLOUDS: tuple[Cloud, ...] = ("aws", "gcp", "azure")
 EVENT_HUBS_PREMIUM_UNITS = (1, 2, 4, 8, 16)
+REDSHIFT_MIN_AZS = 3  # a Redshift Serverless workgroup needs subnets in three availability zones
 DOMAINS = ("foundation", "lake", "warehouse", "streaming", "orchestration", "serving")
 # One provider pin per cloud, written once. aws is the version of the offline mirror that CI validates.
 # google and azurerm are the versions the pinned bindings were generated for (no mirror offline).
@@ -192,6 +193,11 @@ class LakeDomain(_Model):
 class WarehouseDomain(_Model):
     enabled: bool = False
     base_capacity_rpu: int = Field(8, ge=8, le=1024, description="Redshift Serverless base capacity (RPU).")
+    redshift: bool = Field(
+        True,
+        description="Redshift Serverless (AWS). Off: the Glue catalog and Athena only, e.g. on the emulator, "
+        "which has no Redshift Serverless.",
+    )
     table_expiration_days: int | None = Field(
         None,
         ge=1,
@@ -388,6 +394,21 @@ class PlatformSpec(_Model):
                     f"is {streaming.capacity_units}; Event Hubs Premium (provisioned mode on Azure) "
                     f"takes {', '.join(map(str, EVENT_HUBS_PREMIUM_UNITS))} processing units",
                     "use one of those values",
+                )
+            )
+        if (
+            "aws" in self.clouds.enabled()
+            and self.domains.warehouse.enabled
+            and self.domains.warehouse.redshift
+            and self.domains.foundation.az_count < REDSHIFT_MIN_AZS
+        ):
+            problems.append(
+                (
+                    "domains.foundation.az_count",
+                    f"is {self.domains.foundation.az_count}, but a Redshift Serverless workgroup needs "
+                    f"private subnets in {REDSHIFT_MIN_AZS} availability zones",
+                    f"set domains.foundation.az_count: {REDSHIFT_MIN_AZS}, "
+                    "or domains.warehouse.redshift: false",
                 )
             )
         if self.domains.enabled() and "foundation" not in self.domains.enabled():

@@ -1,4 +1,5 @@
-"""AWS foundation: the provider with default tags, the customer-managed data key, the access-log bucket.
+"""AWS foundation: the provider with default tags, the customer-managed keys, the access-log bucket and
+the private network (modules/foundation/aws_network.py).
 
 Also home of `SecureBucket`, the one place where the secure S3 bucket defaults live; the lake and
 later domains build their buckets from it.
@@ -10,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from cdktn import TerraformOutput, TerraformResourceLifecycle, TerraformStack
+from cdktn import TerraformOutput, TerraformResourceLifecycle, TerraformStack, TerraformVariable
 from cdktn_provider_aws.kms_alias import KmsAlias
 from cdktn_provider_aws.kms_key import KmsKey
 from cdktn_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
@@ -44,6 +45,7 @@ from constructs import Construct
 
 from blueprint.naming import Namer, aws_partition
 from blueprint.spec import PROVIDER_PINS, PlatformSpec
+from modules.foundation.aws_network import AwsNetwork
 
 DATA_KEY_PURPOSE = "data"
 LOG_BUCKET_DOMAIN, LOG_BUCKET_PURPOSE = "logs", "access"
@@ -242,16 +244,35 @@ class SecureBucket(Construct):
         ]
 
 
-class AwsFoundation(Construct):
-    """Customer-managed data key (rotation, alias) and the access-log bucket of the environment.
+# Customer-managed keys besides the data key, one per purpose: `logs` always (flow logs, broker logs),
+# and one per enabled domain among these, output as `<purpose>_key_arn` for that domain's stack.
+LOGS_KEY_PURPOSE = "logs"
+DOMAIN_KEY_PURPOSES = ("warehouse", "streaming", "orchestration", "serving")
+# Keys whose policy lets CloudWatch Logs use them: MWAA writes its log groups with its environment key.
+LOGS_SERVICE_KEYS = (LOGS_KEY_PURPOSE, "orchestration")
 
-    Attributes: `data_key`, `data_key_alias`, `access_logs` (a `SecureBucket`).
+
+def key_purposes(spec: PlatformSpec) -> list[str]:
+    """The per-purpose keys (besides `data`) the foundation makes for this spec."""
+    enabled = spec.domains.enabled()
+    return [LOGS_KEY_PURPOSE, *(p for p in DOMAIN_KEY_PURPOSES if p in enabled)]
+
+
+class AwsFoundation(Construct):
+    """The environment's base: customer-managed keys (data, logs and one per enabled domain; rotation,
+    aliases), the access-log bucket and the private network (`AwsNetwork`).
+
+    Attributes: `data_key`, `data_key_alias`, `keys` (purpose -> KmsKey, `data` included),
+    `access_logs` (a `SecureBucket`), `network`.
     """
 
     def __init__(self, scope: Construct, id_: str, *, spec: PlatformSpec, namer: Namer) -> None:
         super().__init__(scope, id_)
         settings = spec.domains.foundation
         protected = spec.protection.stateful
+        assert spec.clouds.aws is not None
+        region = spec.clouds.aws.region
+        partition = aws_partition(region)
         self.data_key = KmsKey(
             self,
             "data_key",
@@ -263,9 +284,58 @@ class AwsFoundation(Construct):
         self.data_key_alias = KmsAlias(
             self, "data_key_alias", name=namer.kms_alias(DATA_KEY_PURPOSE), target_key_id=self.data_key.key_id
         )
+        self.keys: dict[str, KmsKey] = {DATA_KEY_PURPOSE: self.data_key}
+
+        self.network = AwsNetwork(self, "network", spec=spec, namer=namer)
+        # The account id without a data source: the VPC's owner (known after it exists).
+        account = self.network.vpc.owner_id
+        for purpose in key_purposes(spec):
+            statements: list[dict[str, Any]] = [
+                {
+                    "Sid": "AccountAdministersThroughIam",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": f"arn:{partition}:iam::{account}:root"},
+                    "Action": "kms:*",
+                    "Resource": "*",
+                }
+            ]
+            if purpose in LOGS_SERVICE_KEYS:
+                statements.append(
+                    {
+                        "Sid": "CloudWatchLogsEncryptsThisAccountsLogGroups",
+                        "Effect": "Allow",
+                        "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+                        "Action": [
+                            "kms:Encrypt*",
+                            "kms:Decrypt*",
+                            "kms:ReEncrypt*",
+                            "kms:GenerateDataKey*",
+                            "kms:Describe*",
+                        ],
+                        "Resource": "*",
+                        "Condition": {
+                            "ArnLike": {
+                                "kms:EncryptionContext:aws:logs:arn": (
+                                    f"arn:{partition}:logs:{region}:{account}:log-group:*"
+                                )
+                            }
+                        },
+                    }
+                )
+            key = KmsKey(
+                self,
+                f"{purpose}_key",
+                description=f"{namer.base(purpose)}: {purpose} of the {spec.name} platform",
+                enable_key_rotation=True,
+                deletion_window_in_days=settings.key_deletion_window_days,
+                policy=json.dumps({"Version": "2012-10-17", "Statement": statements}),
+                lifecycle=TerraformResourceLifecycle(prevent_destroy=protected),
+            )
+            KmsAlias(self, f"{purpose}_key_alias", name=namer.kms_alias(purpose), target_key_id=key.key_id)
+            self.keys[purpose] = key
+        self.network.add_flow_logs(spec, namer, self.keys[LOGS_KEY_PURPOSE].arn)
+
         log_bucket = namer.s3_bucket(LOG_BUCKET_DOMAIN, LOG_BUCKET_PURPOSE)
-        assert spec.clouds.aws is not None
-        partition = aws_partition(spec.clouds.aws.region)
         self.access_logs = SecureBucket(
             self,
             "access_logs",
@@ -292,6 +362,12 @@ class AwsFoundation(Construct):
         output(self, "data_key_arn", self.data_key.arn)
         output(self, "data_key_alias", self.data_key_alias.name)
         output(self, "access_log_bucket", self.access_logs.bucket.bucket)
+        for purpose in key_purposes(spec):
+            output(self, f"{purpose}_key_arn", self.keys[purpose].arn)
+        output(self, "vpc_id", self.network.vpc.id)
+        output(self, "vpc_cidr", self.network.vpc.cidr_block)
+        output(self, "private_subnet_ids", [s.id for s in self.network.private_subnets])
+        output(self, "s3_prefix_list_id", self.network.s3_endpoint.prefix_list_id)
 
 
 def output(scope: Construct, name: str, value: Any) -> TerraformOutput:
@@ -299,3 +375,24 @@ def output(scope: Construct, name: str, value: Any) -> TerraformOutput:
     out = TerraformOutput(scope, f"output_{name}", value=value)
     out.override_logical_id(name)
     return out
+
+
+# An input names the stack output it is filled from: variable `<domain>__<output>` of a stack of
+# environment E and cloud C takes output `<output>` of stack `E-C-<domain>`. The terraform runner
+# writes the values (from that stack's state, or labelled placeholders where it has none yet: offline
+# plans, previews); see blueprint/inputs.py.
+INPUT_SEPARATOR = "__"
+
+
+def input_from(scope: Construct, domain: str, output_name: str, *, list_of_strings: bool = False) -> Any:
+    """The value of another stack's output, as an explicit input of this stack (no remote state, no
+    data source: every stack still plans alone). Returns a token for a string or a list of strings."""
+    var = TerraformVariable(
+        scope,
+        f"{domain}{INPUT_SEPARATOR}{output_name}",
+        type="list(string)" if list_of_strings else "string",
+        description=f"output {output_name} of this environment's {domain} stack (filled by blueprint)",
+        nullable=False,
+    )
+    var.override_logical_id(f"{domain}{INPUT_SEPARATOR}{output_name}")
+    return var.list_value if list_of_strings else var.string_value

@@ -54,6 +54,36 @@ def test_every_stack_validates_and_plans_only_creates(
         assert (result.add, result.change, result.destroy) == (doc_resources, 0, 0), stack.stack_id
 
 
+def test_every_domain_is_planned_for_the_cloud_environments(synthesized: Synthesized) -> None:
+    ids = {s.stack_id for s in synthesized.stacks}
+    for env in ("dev", "staging", "prod"):
+        domains = ("foundation", "lake", "warehouse", "streaming", "orchestration", "serving")
+        assert {f"{env}-aws-{d}" for d in domains} <= ids
+
+
+def test_stacks_read_only_outputs_their_source_has_and_no_remote_state(
+    synthesized: Synthesized, plans: dict[str, PlanResult]
+) -> None:
+    """Inputs (`<domain>__<output>` variables) name outputs that exist; offline they are placeholders."""
+    import json
+
+    from blueprint import inputs
+
+    readers = 0
+    for stack in synthesized.stacks:
+        stack_dir = synthesized.stack_dir(stack.stack_id)
+        doc = json.loads((stack_dir / "cdk.tf.json").read_text())
+        assert "data" not in doc and "terraform_remote_state" not in json.dumps(doc), stack.stack_id
+        for source, outputs in inputs.sources(stack_dir).items():
+            readers += 1
+            assert source in stack.depends_on, (stack.stack_id, source)
+            produced = json.loads((synthesized.stack_dir(source) / "cdk.tf.json").read_text())["output"]
+            assert outputs <= set(produced), (stack.stack_id, outputs - set(produced))
+        if inputs.declared(stack_dir):
+            assert (stack_dir / inputs.INPUTS_FILE).is_file(), stack.stack_id
+    assert readers >= 4 * 3  # warehouse, streaming, orchestration, serving of dev, staging, prod
+
+
 def test_offline_override_does_not_touch_the_contract(
     synthesized: Synthesized, plans: dict[str, PlanResult]
 ) -> None:

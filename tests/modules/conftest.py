@@ -89,6 +89,13 @@ class Synthesized:
         assert len(found) == 1, f"{stack_id}: expected exactly one {rtype}, found {sorted(found)}"
         return next(iter(found.items()))
 
+    def named(self, stack_id: str, rtype: str, lid_prefix: str) -> tuple[str, dict[str, Any]]:
+        """The single resource of `rtype` whose logical id starts with `lid_prefix` (ids end in a hash),
+        e.g. the data key among the foundation's keys: `named(s, "aws_kms_key", "foundation_data_key_")`."""
+        found = {k: v for k, v in self.resources(stack_id, rtype).items() if k.startswith(lid_prefix)}
+        assert len(found) == 1, f"{stack_id}: expected one {rtype} {lid_prefix}*, found {sorted(found)}"
+        return next(iter(found.items()))
+
     def bucket(self, stack_id: str, name: str) -> tuple[str, dict[str, Any]]:
         """The aws_s3_bucket named `name`, as (logical id, body)."""
         buckets = self.resources(stack_id, "aws_s3_bucket")
@@ -131,3 +138,105 @@ def synth(tmp_path_factory: pytest.TempPathFactory, custom_env_dir: Path) -> Syn
     app, _ = main.build_app(list(specs.values()), {"aws"}, outdir=outdir)
     app.synth()
     return Synthesized(outdir, specs)
+
+
+# --- every AWS domain enabled ---------------------------------------------------------------------
+# `dev` and `prod` as shipped with warehouse, streaming, orchestration and serving turned on (dev gets
+# az_count 3: Redshift Serverless needs three AZs), and `zvar`: prod with every size changed, protection
+# off, no NAT, four AZs, a /20 network and provisioned Kafka with two brokers per AZ.
+DOMAIN_ENVS = ("dev", "prod", "zvar")
+ZVAR = {
+    "foundation": {"az_count": 4, "nat_gateway": False, "cidr": "10.40.0.0/20"},
+    "warehouse": {"base_capacity_rpu": 32},
+    "streaming": {
+        "mode": "provisioned",
+        "brokers_per_az": 2,
+        "broker_instance_type": "kafka.m5.large",
+        "broker_volume_gib": 500,
+    },
+    "orchestration": {"environment_class": "mw1.medium", "max_workers": 5},
+    "serving": {"instance_type": "ml.c5.xlarge", "min_capacity": 2, "max_capacity": 6},
+}
+
+
+def all_domains_spec_data(env: str) -> dict[str, Any]:
+    """environments/<env>.yaml (zvar: prod.yaml, changed) with every domain enabled."""
+    source = "prod" if env == "zvar" else env
+    data: dict[str, Any] = yaml.safe_load((ENVIRONMENTS_DIR / f"{source}.yaml").read_text(encoding="utf-8"))
+    data.pop("promotion", None)
+    for domain in ("warehouse", "streaming", "orchestration", "serving"):
+        data["domains"][domain]["enabled"] = True
+    if env == "dev":
+        data["domains"]["foundation"]["az_count"] = 3
+    if env == "zvar":
+        data["name"] = data["tags"]["environment"] = "zvar"
+        data["protection"] = {"stateful": False}
+        for domain, values in ZVAR.items():
+            data["domains"][domain].update(values)
+    return data
+
+
+@pytest.fixture(scope="session")
+def domains_env_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("domain-envs")
+    for env in DOMAIN_ENVS:
+        text = yaml.safe_dump(all_domains_spec_data(env), sort_keys=False)
+        (directory / f"{env}.yaml").write_text(text, encoding="utf-8")
+    return directory
+
+
+@pytest.fixture(scope="session")
+def domains_synth(tmp_path_factory: pytest.TempPathFactory, domains_env_dir: Path) -> Synthesized:
+    """`DOMAIN_ENVS` with every domain enabled, on AWS, synthesized once for the session."""
+    import main
+
+    specs = {env: load_spec(domains_env_dir / f"{env}.yaml") for env in DOMAIN_ENVS}
+    outdir = tmp_path_factory.mktemp("cdktf.domains")
+    app, _ = main.build_app(list(specs.values()), {"aws"}, outdir=outdir)
+    app.synth()
+    return Synthesized(outdir, specs)
+
+
+@pytest.fixture(scope="session")
+def domains_policy(domains_synth: Synthesized) -> Any:
+    """The policy gate (invariants + checkov, checked-in suppressions) on every `domains_synth` stack."""
+    from blueprint.policy import evaluate
+    from blueprint.policy_checkov import find_checkov
+    from blueprint.policy_model import StackDoc
+    from blueprint.policy_suppressions import load_suppressions
+
+    stacks = []
+    for stack_id in domains_synth.manifest["stacks"]:
+        env, cloud, domain = stack_id.split("-")
+        path = domains_synth.outdir / "stacks" / stack_id / "cdk.tf.json"
+        spec = domains_synth.specs[env]
+        stacks.append(StackDoc.load(path, stack_id=stack_id, cloud=cloud, domain=domain, spec=spec))
+    return evaluate(stacks, suppressions=load_suppressions(), checkov_binary=find_checkov())
+
+
+@pytest.fixture
+def invariant_failures(domains_synth: Synthesized) -> Any:
+    """`invariant_failures(stack_id, change)`: {invariant: [messages]} of the invariants that fail, not
+    suppressed by policy/suppressions.yaml, on a deep copy of a `domains_synth` stack after `change(doc)`
+    (no checkov: the point is our rules)."""
+    from blueprint.policy import check_invariants
+    from blueprint.policy_model import StackDoc
+    from blueprint.policy_suppressions import apply_suppressions, load_suppressions
+
+    suppressions = load_suppressions()
+
+    def run(stack_id: str, change: Any) -> dict[str, list[str]]:
+        doc = copy.deepcopy(domains_synth.stack(stack_id))
+        change(doc)
+        env, cloud, domain = stack_id.split("-")
+        path = domains_synth.outdir / "stacks" / stack_id / "cdk.tf.json"
+        stack = StackDoc(stack_id, cloud, domain, domains_synth.specs[env], doc, path)
+        findings = check_invariants(stack)[0]
+        apply_suppressions(findings, suppressions)
+        found: dict[str, list[str]] = {}
+        for finding in findings:
+            if not finding.suppressed:
+                found.setdefault(finding.rule, []).append(finding.message)
+        return found
+
+    return run

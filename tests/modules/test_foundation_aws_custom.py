@@ -30,7 +30,7 @@ def test_custom_specs_were_loaded_from_yaml(synth):
 
 @env_param
 def test_data_key_deletion_window_and_protection_come_from_the_spec(synth, env):
-    _, key = synth.only(_stack_id(env), "aws_kms_key")
+    _, key = synth.named(_stack_id(env), "aws_kms_key", "foundation_data_key_")
     assert key["enable_key_rotation"] is True
     assert key["deletion_window_in_days"] == 10
     assert bool(key.get("lifecycle", {}).get("prevent_destroy", False)) is PROTECTED[env]
@@ -38,8 +38,8 @@ def test_data_key_deletion_window_and_protection_come_from_the_spec(synth, env):
 
 @env_param
 def test_data_key_alias_uses_the_prefix(synth, env):
-    key_lid, _ = synth.only(_stack_id(env), "aws_kms_key")
-    _, alias = synth.only(_stack_id(env), "aws_kms_alias")
+    key_lid, _ = synth.named(_stack_id(env), "aws_kms_key", "foundation_data_key_")
+    _, alias = synth.named(_stack_id(env), "aws_kms_alias", "foundation_data_key_alias_")
     assert alias["name"] == f"alias/{PREFIX}-{env}-data"
     assert synth.ref(alias["target_key_id"]) == ("aws_kms_key", key_lid, "key_id")
 
@@ -125,4 +125,9 @@ def test_secure_defaults_do_not_depend_on_protection(synth, env):
 @env_param
 def test_outputs_exist(synth, env):
     outputs = synth.stack(_stack_id(env))["output"]
-    assert set(outputs) == {"data_key_arn", "data_key_alias", "access_log_bucket"}
+    # The keys and network the other domains read (tests/modules/test_aws_network.py checks them).
+    network = {"logs_key_arn", "vpc_id", "vpc_cidr", "private_subnet_ids", "s3_prefix_list_id"}
+    # plus a key per enabled service domain (none in local, all four in the cloud environments)
+    service_keys = {o for o in outputs if o.endswith("_key_arn")} - {"data_key_arn", "logs_key_arn"}
+    assert service_keys <= {f"{d}_key_arn" for d in ("warehouse", "streaming", "orchestration", "serving")}
+    assert set(outputs) == {"data_key_arn", "data_key_alias", "access_log_bucket", *network, *service_keys}

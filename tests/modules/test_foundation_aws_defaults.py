@@ -84,21 +84,21 @@ def _statements(policy_body: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 @env_param
 def test_data_key_rotates_with_the_spec_deletion_window(synth, env):
-    _, key = synth.only(_stack_id(env), "aws_kms_key")
+    _, key = synth.named(_stack_id(env), "aws_kms_key", "foundation_data_key_")
     assert key["enable_key_rotation"] is True
     assert key["deletion_window_in_days"] == EXPECTED[env].key_deletion_window_days
 
 
 @env_param
 def test_data_key_prevent_destroy_follows_protection(synth, env):
-    _, key = synth.only(_stack_id(env), "aws_kms_key")
+    _, key = synth.named(_stack_id(env), "aws_kms_key", "foundation_data_key_")
     assert _prevent_destroy(key) is EXPECTED[env].protected
 
 
 @env_param
 def test_data_key_alias_is_deterministic_and_targets_the_key(synth, env):
-    key_lid, _ = synth.only(_stack_id(env), "aws_kms_key")
-    _, alias = synth.only(_stack_id(env), "aws_kms_alias")
+    key_lid, _ = synth.named(_stack_id(env), "aws_kms_key", "foundation_data_key_")
+    _, alias = synth.named(_stack_id(env), "aws_kms_alias", "foundation_data_key_alias_")
     # The lake finds the key by this name, so it must never change shape.
     assert alias["name"] == f"alias/acme-{env}-data"
     assert synth.ref(alias["target_key_id"]) == ("aws_kms_key", key_lid, "key_id")
@@ -230,11 +230,16 @@ def test_access_log_bucket_protection(synth, env):
 @env_param
 def test_outputs_reference_the_key_alias_and_log_bucket(synth, env):
     stack_id = _stack_id(env)
-    key_lid, _ = synth.only(stack_id, "aws_kms_key")
-    alias_lid, _ = synth.only(stack_id, "aws_kms_alias")
+    key_lid, _ = synth.named(stack_id, "aws_kms_key", "foundation_data_key_")
+    alias_lid, _ = synth.named(stack_id, "aws_kms_alias", "foundation_data_key_alias_")
     log_lid, _ = _log_bucket(synth, env)
     outputs = synth.stack(stack_id)["output"]
-    assert set(outputs) == {"data_key_arn", "data_key_alias", "access_log_bucket"}
+    # The keys and network the other domains read (tests/modules/test_aws_network.py checks them).
+    network = {"logs_key_arn", "vpc_id", "vpc_cidr", "private_subnet_ids", "s3_prefix_list_id"}
+    # plus a key per enabled service domain (none in local, all four in the cloud environments)
+    service_keys = {o for o in outputs if o.endswith("_key_arn")} - {"data_key_arn", "logs_key_arn"}
+    assert service_keys <= {f"{d}_key_arn" for d in ("warehouse", "streaming", "orchestration", "serving")}
+    assert set(outputs) == {"data_key_arn", "data_key_alias", "access_log_bucket", *network, *service_keys}
     assert synth.ref(outputs["data_key_arn"]["value"]) == ("aws_kms_key", key_lid, "arn")
     assert synth.ref(outputs["data_key_alias"]["value"]) == ("aws_kms_alias", alias_lid, "name")
     assert synth.ref(outputs["access_log_bucket"]["value"]) == ("aws_s3_bucket", log_lid, "bucket")

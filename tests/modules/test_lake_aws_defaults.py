@@ -61,7 +61,7 @@ def test_bucket_encrypted_with_the_foundation_key_alias(synth, env, purpose):
 @env_param
 def test_lake_key_alias_and_log_bucket_are_the_ones_foundation_creates(synth, env):
     """The lake refers to foundation resources by name only; the names must agree across stacks."""
-    _, alias = synth.only(f"{env}-aws-foundation", "aws_kms_alias")
+    _, alias = synth.named(f"{env}-aws-foundation", "aws_kms_alias", "foundation_data_key_alias_")
     foundation_buckets = synth.resources(f"{env}-aws-foundation", "aws_s3_bucket").values()
     log_bucket_names = {b["bucket"] for b in foundation_buckets}
     for purpose in PURPOSES:

@@ -109,11 +109,19 @@ def test_build_app_refuses_before_building_anything(tmp_path, no_warehouse_modul
     assert not outdir.exists()
 
 
-def test_plan_of_the_unchanged_spec_is_foundation_then_lake():
+def test_plan_orders_stacks_by_dependency():
     import main
 
     planned = main.plan_stacks([load_env("dev")], {"aws"})
     assert [(p.stack_id, p.depends_on) for p in planned] == [
         ("dev-aws-foundation", ()),
         ("dev-aws-lake", ("dev-aws-foundation",)),
+        ("dev-aws-warehouse", ("dev-aws-foundation", "dev-aws-lake")),
+        ("dev-aws-streaming", ("dev-aws-foundation",)),
+        ("dev-aws-orchestration", ("dev-aws-foundation", "dev-aws-lake")),
+        ("dev-aws-serving", ("dev-aws-foundation", "dev-aws-lake")),
+    ]
+    assert [p.stack_id for p in main.plan_stacks([load_env("local")], {"aws"})] == [
+        "local-aws-foundation",
+        "local-aws-lake",
     ]
