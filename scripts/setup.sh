@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Creates .venv with the pinned toolchain (and .venv-checkov for the policy gate).
+# Creates .venv with the pinned toolchain (and .venv-checkov for the policy gate, .venv-pipelines for the
+# Airflow DAGs and the SageMaker pipeline).
 # Idempotent: each part re-installs only when its pins changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +28,22 @@ if [ "$(cat .venv-checkov/.version 2>/dev/null)" != "$CHECKOV_VERSION" ]; then
   .venv/bin/uv venv --quiet --clear --python .venv/bin/python .venv-checkov
   .venv/bin/uv pip install --quiet --python .venv-checkov/bin/python --compile-bytecode "checkov==$CHECKOV_VERSION"
   echo "$CHECKOV_VERSION" > .venv-checkov/.version
+fi
+
+# Airflow 3 and the SageMaker SDK pin pydantic / sqlalchemy / boto3 apart from ours: they get their own venv,
+# installed from the exact lock pipelines/requirements.txt (tests run DAG parsing and pipeline builds in it).
+PIPELINES_PYTHON="${PIPELINES_PYTHON:-.venv/bin/python}"
+stamp=".venv-pipelines/.installed-$(sha256sum pipelines/requirements.txt | cut -c1-16)"
+if [ ! -f "$stamp" ]; then
+  if ! "$PIPELINES_PYTHON" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
+    # Only the pipeline tests need it (they fail saying so): the platform itself does not.
+    echo "warning: .venv-pipelines not built: it needs Python 3.11 (found $("$PIPELINES_PYTHON" --version 2>&1);" \
+      "on 3.12+ airflow 3.3 and sagemaker 3 need incompatible importlib-metadata); set PIPELINES_PYTHON" >&2
+  else
+    .venv/bin/uv venv --quiet --clear --python "$PIPELINES_PYTHON" .venv-pipelines
+    .venv/bin/uv pip install --quiet --python .venv-pipelines/bin/python --compile-bytecode -r pipelines/requirements.txt
+    touch "$stamp"
+  fi
 fi
 
 # The CDK CLI (`cdktn deploy` from the repo root) needs Node >= 22.19; both come from the npm registry.

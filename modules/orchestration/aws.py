@@ -32,7 +32,7 @@ from modules.foundation.aws import input_from, output
 from modules.foundation.aws_network import HTTPS, PREFIX_LIST, IamRole, PrivateSecurityGroup
 from modules.lake.aws import ARTIFACTS, ZONES
 
-AIRFLOW_VERSION = "2.10.3"
+AIRFLOW_VERSION = "3.0.6"  # an Airflow 3 MWAA offers; pipelines/airflow targets Airflow 3
 DAG_PREFIX = "dags/"
 MWAA_SUBNETS = 2  # MWAA takes exactly two private subnets in two AZs
 DAGS_DIR = Path(__file__).resolve().parents[2] / "pipelines" / "airflow"

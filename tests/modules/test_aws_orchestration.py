@@ -30,7 +30,7 @@ def test_mwaa_environment(domains_synth, env):
     assert mwaa["kms_key"] == "${var.foundation__orchestration_key_arn}"
     assert mwaa["source_bucket_arn"] == f"arn:aws:s3:::acme-{env}-lake-artifacts"
     assert mwaa["dag_s3_path"] == "dags/"
-    assert mwaa["airflow_version"].startswith("2.10")
+    assert mwaa["airflow_version"].startswith("3.")
     net = mwaa["network_configuration"]
     assert net["subnet_ids"] == "${slice(var.foundation__private_subnet_ids, 0, 2)}"
     sg_lid, _sg = domains_synth.only(stack, "aws_security_group")

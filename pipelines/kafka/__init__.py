@@ -1,0 +1,1 @@
+"""Kafka workloads: the topic bootstrap job (`python -m pipelines.kafka.topics`)."""

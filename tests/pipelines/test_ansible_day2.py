@@ -1,0 +1,179 @@
+"""The day-2 playbook renders client configuration from the real outputs of a `local` deployment.
+
+The outputs come from applying the real local stacks on the embedded emulator once per module
+(`blueprint.local_env.up` with a tmp workdir and outdir; ~90 s), then `terraform output -json` per
+stack, exactly what a user would hand the playbook. `down` runs at teardown. No session fixture for a
+deployed local environment exists in tests/integration, so this module deploys its own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import time
+from collections.abc import Iterator
+from dataclasses import asdict
+from pathlib import Path
+
+import pytest
+from ansible_playbook import run_playbook
+
+from blueprint import emulator, local_env
+from blueprint.spec import load_env
+from blueprint.terraform import Target, TerraformRunner
+
+pytestmark = pytest.mark.apply
+SKIPPED_DOMAINS = ("warehouse", "streaming", "orchestration", "serving")
+
+
+@pytest.fixture(scope="module")
+def outputs_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """`<stack>.json` files holding `terraform output -json` of every stack of a fresh local deployment."""
+    spec = load_env("local")
+    base = tmp_path_factory.mktemp("local-deploy")
+    home, out, outputs = base / "home", base / "out", base / "outputs"
+    outputs.mkdir()
+    # Started here and kept: `emulator.running()` forgets an emulator (deletes emulator.json) after one
+    # slow health check on a busy machine, and `down` would then leave the moto server running.
+    emu = emulator.ensure(home)
+    try:
+        result = local_env.up(spec, home, out, verify=False)
+        runner = TerraformRunner(home, Target.EMULATOR, emu, region="us-east-1")
+        for stack in result.stacks:
+            proc = runner.run(out / "stacks" / stack.stack_id, "output", "-json", "-no-color")
+            (outputs / f"{stack.stack_id}.json").write_text(proc.stdout)
+        yield outputs
+    finally:
+        (home / emulator.STATE_FILE).write_text(json.dumps(asdict(emu)))
+        try:
+            local_env.down(spec, home, out)
+        finally:
+            if emu.pid is not None:
+                _stop(emu.pid)
+
+
+def _stop(pid: int) -> None:
+    """Stop the emulator by its PID if `down` did not (SIGTERM to its group, bounded wait, SIGKILL)."""
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                return
+        except ChildProcessError:
+            return
+        time.sleep(0.1)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGKILL)
+
+
+def _render(tmp_path: Path, *extra: str) -> tuple[Path, str]:
+    rendered = tmp_path / "rendered"
+    run = run_playbook(
+        tmp_path, "env_name=local", f"render_dir={rendered}", "local_kafka_bootstrap=127.0.0.1:9092", *extra
+    )
+    assert run.returncode == 0, run.output[-4000:]
+    return rendered, run.output
+
+
+def test_renders_what_outputs_provide_and_changes_nothing_twice(outputs_dir: Path, tmp_path: Path) -> None:
+    raw = {p.stem: json.loads(p.read_text()) for p in outputs_dir.glob("*.json")}
+    assert {"local-aws-foundation", "local-aws-lake"} <= set(raw)
+    lake = {k: v["value"] for k, v in raw["local-aws-lake"].items()}
+    foundation = {k: v["value"] for k, v in raw["local-aws-foundation"].items()}
+
+    first = run_playbook(
+        tmp_path,
+        "env_name=local",
+        f"outputs_dir={outputs_dir}",
+        f"render_dir={tmp_path / 'rendered'}",
+        "local_kafka_bootstrap=127.0.0.1:9092",
+    )
+    assert first.returncode == 0, first.output[-4000:]
+    assert first.recap["changed"] > 0 and first.recap["failed"] == 0
+    rendered = tmp_path / "rendered"
+
+    variables = json.loads((rendered / "airflow" / "variables.json").read_text())
+    for name, value in lake.items():
+        assert variables[f"platform_lake_{name}"] == value
+    for name in ("data_key_arn", "data_key_alias", "access_log_bucket"):
+        assert variables[f"platform_foundation_{name}"] == foundation[name]
+    assert variables["platform_lake_raw_bucket"] == "acme-local-lake-raw"
+    assert variables["platform_region"] == "us-east-1"
+
+    connections = json.loads((rendered / "airflow" / "connections.json").read_text())
+    assert connections["platform_aws"] == {
+        "conn_type": "aws",
+        "description": "IAM role of the worker; no keys",
+        "extra": {"region_name": "us-east-1"},
+    }
+    assert connections["platform_kafka"]["extra"] == {
+        "bootstrap.servers": "127.0.0.1:9092",
+        "security.protocol": "PLAINTEXT",
+    }
+    properties = (rendered / "kafka" / "client.properties").read_text()
+    assert "bootstrap.servers=127.0.0.1:9092\nsecurity.protocol=PLAINTEXT\n" in properties
+
+    endpoints = json.loads((rendered / "endpoints.json").read_text())
+    for purpose in ("raw", "curated", "analytics", "artifacts"):
+        assert endpoints[f"{purpose}_bucket"]["uri"] == f"s3://{lake[f'{purpose}_bucket']}/"
+
+    summary = json.loads((rendered / "summary.json").read_text())
+    assert summary["domains_rendered"][:2] == ["foundation", "lake"]
+    for domain in SKIPPED_DOMAINS:
+        note = f"{domain}: no outputs for stack local-aws-{domain}"
+        assert any(n.startswith(note) for n in summary["notes"])
+    assert not (rendered / "warehouse" / "profiles.yml").exists()  # no warehouse outputs: skipped
+
+    second = run_playbook(
+        tmp_path,
+        "env_name=local",
+        f"outputs_dir={outputs_dir}",
+        f"render_dir={rendered}",
+        "local_kafka_bootstrap=127.0.0.1:9092",
+    )
+    assert second.returncode == 0, second.output[-4000:]
+    assert second.recap["changed"] == 0, second.output[-4000:]
+    assert not (second.home / ".ansible").exists()  # everything Ansible writes stays in tmp_path
+
+
+def test_merged_outputs_file_renders_the_same(outputs_dir: Path, tmp_path: Path) -> None:
+    merged = {p.stem: json.loads(p.read_text()) for p in sorted(outputs_dir.glob("*.json"))}
+    (tmp_path / "merged.json").write_text(json.dumps(merged))
+    by_dir, _ = _render(tmp_path / "a", f"outputs_dir={outputs_dir}")
+    by_file, _ = _render(tmp_path / "b", f"outputs_file={tmp_path / 'merged.json'}")
+    files = ["airflow/variables.json", "airflow/connections.json", "endpoints.json"]
+    files.append("kafka/client.properties")
+    for name in files:
+        assert (by_dir / name).read_text() == (by_file / name).read_text()
+
+
+@pytest.mark.runtime
+def test_a_leaked_secret_fails_the_run_and_sensitive_outputs_are_dropped(tmp_path: Path) -> None:
+    """Needs no deployment: outputs shaped like `terraform output -json`, one sensitive, one leaking."""
+    outputs = tmp_path / "outputs"
+    outputs.mkdir()
+
+    def out(value: str, sensitive: bool = False) -> dict[str, object]:
+        return {"sensitive": sensitive, "type": "string", "value": value}
+
+    lake = {"raw_bucket": out("acme-local-lake-raw"), "token": out("s3cr3t-value", sensitive=True)}
+    (outputs / "local-aws-lake.json").write_text(json.dumps(lake))
+    rendered, _ = _render(tmp_path / "clean", f"outputs_dir={outputs}")
+    summary = json.loads((rendered / "summary.json").read_text())
+    assert summary["sensitive_outputs_not_rendered"] == ["local-aws-lake.token"]
+    for path in rendered.rglob("*"):
+        assert not path.is_file() or "s3cr3t-value" not in path.read_text()
+
+    lake["db_password"] = out("hunter2")  # a secret someone forgot to mark sensitive
+    (outputs / "local-aws-lake.json").write_text(json.dumps(lake))
+    leaked = run_playbook(
+        tmp_path / "leak", "env_name=local", f"outputs_dir={outputs}", f"render_dir={tmp_path / 'leak-out'}"
+    )
+    assert leaked.returncode != 0
+    assert "looks like" in leaked.output or "the platform's clients authenticate with IAM" in leaked.output
