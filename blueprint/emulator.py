@@ -123,6 +123,9 @@ def _state_path(workdir: Path) -> Path:
     return workdir / STATE_FILE
 
 
+HEALTH_RETRY_TIMEOUTS_S = (2.0, 5.0, 10.0)
+
+
 def running(workdir: Path) -> Emulator | None:
     """The emulator recorded in `workdir` (started by an earlier command), if it still answers."""
     if ext := external_endpoint():
@@ -136,9 +139,14 @@ def running(workdir: Path) -> Emulator | None:
     except (ValueError, TypeError):
         path.unlink(missing_ok=True)
         return None
-    if emu.pid is not None and _pid_alive(emu.pid) and is_healthy(emu.endpoint, ca_bundle=emu.ca_bundle):
-        return emu
-    path.unlink(missing_ok=True)
+    if emu.pid is None or not _pid_alive(emu.pid):
+        path.unlink(missing_ok=True)  # it died: forget it
+        return None
+    # Alive: a busy machine can make one health check time out, so try a few times; if it still does
+    # not answer, keep the record, so `stop` can still end it by its PID.
+    for timeout in HEALTH_RETRY_TIMEOUTS_S:
+        if is_healthy(emu.endpoint, timeout=timeout, ca_bundle=emu.ca_bundle):
+            return emu
     return None
 
 

@@ -127,7 +127,10 @@ def down(spec: PlatformSpec, workdir: Path, outdir: Path, progress: Progress = _
     emu = emulator_mod.running(workdir)
     done: list[str] = []
     if emu is None:
-        progress("no emulator running: nothing to destroy")
+        if emulator_mod.stop(workdir):  # alive but not answering: still ended by its PID
+            progress("the emulator did not answer: stopped it; its state went with it")
+        else:
+            progress("no emulator running: nothing to destroy")
         return done
     s3 = s3_client(emu, region)
     synth = synthesize([spec], {"aws"}, outdir)

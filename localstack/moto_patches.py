@@ -77,9 +77,48 @@ def s3_put_bucket_logging_with_wildcard_principal() -> None:
     FakeBucket._log_permissions_enabled_policy = staticmethod(log_permissions_enabled_policy)  # type: ignore[method-assign]
 
 
+def application_autoscaling_tags() -> None:
+    """Application Auto Scaling ListTagsForResource / TagResource / UntagResource: not implemented by
+    moto (500), so the AWS provider cannot create a tagged scalable target (it reads the tags back).
+    Fixed: tags given to RegisterScalableTarget or TagResource are kept per target ARN and listed."""
+    from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse as Response
+
+    if getattr(Response, "_blueprint_tags", None) is not None:
+        return
+    tags: dict[str, dict[str, str]] = {}  # target ARN -> tags (ARNs are unique per server)
+    register = Response.register_scalable_target
+
+    def register_scalable_target(self: Any) -> str:
+        body = register(self)
+        given = self._get_param("Tags") or {}
+        if given:
+            tags.setdefault(json.loads(body)["ScalableTargetARN"], {}).update(given)
+        return body
+
+    def list_tags_for_resource(self: Any) -> str:
+        return json.dumps({"Tags": tags.get(self._get_param("ResourceARN"), {})})
+
+    def tag_resource(self: Any) -> str:
+        tags.setdefault(self._get_param("ResourceARN"), {}).update(self._get_param("Tags") or {})
+        return "{}"
+
+    def untag_resource(self: Any) -> str:
+        kept = tags.get(self._get_param("ResourceARN"), {})
+        for key in self._get_param("TagKeys") or []:
+            kept.pop(key, None)
+        return "{}"
+
+    Response.register_scalable_target = register_scalable_target  # type: ignore[method-assign]
+    Response.list_tags_for_resource = list_tags_for_resource  # type: ignore[attr-defined]
+    Response.tag_resource = tag_resource  # type: ignore[attr-defined]
+    Response.untag_resource = untag_resource  # type: ignore[attr-defined]
+    Response._blueprint_tags = tags  # type: ignore[attr-defined]
+
+
 PATCHES: tuple[Callable[[], None], ...] = (
     s3_bucket_policy_deny_with_unsupported_condition,
     s3_put_bucket_logging_with_wildcard_principal,
+    application_autoscaling_tags,
 )
 
 

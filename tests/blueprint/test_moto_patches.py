@@ -50,6 +50,16 @@ with mock_aws():
         result["logging"] = s3.get_bucket_logging(Bucket="bp-data")["LoggingEnabled"]["TargetBucket"]
     except Exception as exc:
         result["logging"] = type(exc).__name__
+    aas = boto3.client("application-autoscaling", region_name="us-east-1")
+    arn = aas.register_scalable_target(ServiceNamespace="sagemaker", ResourceId="endpoint/e/variant/v",
+        ScalableDimension="sagemaker:variant:DesiredInstanceCount", MinCapacity=1, MaxCapacity=2,
+        Tags={{"owner": "data-platform"}})["ScalableTargetARN"]
+    try:
+        aas.tag_resource(ResourceARN=arn, Tags={{"env": "local"}})
+        aas.untag_resource(ResourceARN=arn, TagKeys=["owner"])
+        result["autoscaling_tags"] = aas.list_tags_for_resource(ResourceARN=arn)["Tags"]
+    except Exception as exc:
+        result["autoscaling_tags"] = type(exc).__name__
     print(json.dumps(result))
 """
 
@@ -66,12 +76,17 @@ def run(mode: str) -> dict[str, str]:
     return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
 
 
-def test_patched_moto_accepts_tls_only_policies_and_logging() -> None:
-    assert run("patched") == {"put_with_tls_policy": "v", "logging": "bp-logs"}
+def test_patched_moto_accepts_tls_only_policies_logging_and_autoscaling_tags() -> None:
+    assert run("patched") == {
+        "put_with_tls_policy": "v",
+        "logging": "bp-logs",
+        "autoscaling_tags": {"env": "local"},
+    }
 
 
-def test_unpatched_moto_still_has_both_bugs() -> None:
+def test_unpatched_moto_still_has_the_bugs() -> None:
     result = run("unpatched")
+    assert result["autoscaling_tags"] == "NotImplementedError" or "Error" in result["autoscaling_tags"]
     assert result["put_with_tls_policy"] == "ClientError"  # every request denied
     assert result["logging"] in ("ClientError", "AttributeError")  # crash on Principal "*" (500 in server)
 
