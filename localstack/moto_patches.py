@@ -115,10 +115,54 @@ def application_autoscaling_tags() -> None:
     Response._blueprint_tags = tags  # type: ignore[attr-defined]
 
 
+def sagemaker_create_model_network_isolation() -> None:
+    """SageMaker CreateModel: moto drops `EnableNetworkIsolation` (DescribeModel always answers false),
+    so every plan of a network-isolated model wants to replace it. Fixed: the flag is kept."""
+    from moto.sagemaker.responses import SageMakerResponse
+
+    original = SageMakerResponse.create_model
+    if getattr(original, "_blueprint_patched", False):
+        return
+
+    def create_model(self: Any) -> Any:
+        result = original(self)
+        if self._get_param("EnableNetworkIsolation"):
+            model = self.sagemaker_backend.describe_model(self._get_param("ModelName"))
+            model.enable_network_isolation = True
+        return result
+
+    create_model._blueprint_patched = True  # type: ignore[attr-defined]
+    SageMakerResponse.create_model = create_model  # type: ignore[method-assign]
+
+
+def ec2_security_group_rule_prefix_list_description() -> None:
+    """EC2 AuthorizeSecurityGroupEgress/Ingress with a prefix list: moto drops the rule's description
+    (DescribeSecurityGroupRules answers none), so every plan updates the rule. Fixed: it is kept."""
+    from moto.ec2.models.security_groups import SecurityGroupRule
+
+    original = SecurityGroupRule.__init__
+    if getattr(original, "_blueprint_patched", False):
+        return
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        prefix_list = kwargs.get("prefix_list_id", args[7] if len(args) > 7 else None)
+        self._prefix_list_description = (prefix_list or {}).get("Description")
+
+    def description(self: Any) -> str | None:
+        return self.ip_range.get("Description") or getattr(self, "_prefix_list_description", None)
+
+    __init__._blueprint_patched = True  # type: ignore[attr-defined]
+    SecurityGroupRule.__init__ = __init__  # type: ignore[method-assign]
+    SecurityGroupRule.description = property(description)  # type: ignore[assignment,method-assign]
+
+
 PATCHES: tuple[Callable[[], None], ...] = (
     s3_bucket_policy_deny_with_unsupported_condition,
     s3_put_bucket_logging_with_wildcard_principal,
     application_autoscaling_tags,
+    sagemaker_create_model_network_isolation,
+    ec2_security_group_rule_prefix_list_description,
 )
 
 

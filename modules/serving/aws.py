@@ -2,7 +2,11 @@
 into the lake's raw zone and target-tracking auto scaling.
 
 The model artifact is read from `s3://<artifacts bucket>/models/<model name>/model.tar.gz`; the model
-pipeline puts it there before the endpoint is created. The container is AWS's public scikit-learn
+pipeline puts it there before the endpoint is created. The SageMaker model pipeline of
+`pipelines/sagemaker/` (train, evaluate, condition, register, update the endpoint) is registered here
+with the roles and buckets this stack creates; from then on the pipeline owns which endpoint
+configuration is live, so Terraform creates the endpoint with its first configuration and leaves that
+choice alone (`ignore_changes`). The container is AWS's public scikit-learn
 serving image of the region (SageMaker's own ECR registries, listed below).
 
 Inputs from the foundation stack: `private_subnet_ids`, `vpc_id`, `s3_prefix_list_id`,
@@ -11,12 +15,17 @@ Inputs from the foundation stack: `private_subnet_ids`, `vpc_id`, `s3_prefix_lis
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
+from cdktn import TerraformResourceLifecycle
 from cdktn_provider_aws.appautoscaling_policy import (
     AppautoscalingPolicy,
     AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration,
     AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification,
 )
 from cdktn_provider_aws.appautoscaling_target import AppautoscalingTarget
+from cdktn_provider_aws.s3_object import S3Object
 from cdktn_provider_aws.sagemaker_endpoint import SagemakerEndpoint
 from cdktn_provider_aws.sagemaker_endpoint_configuration import (
     SagemakerEndpointConfiguration,
@@ -29,6 +38,8 @@ from cdktn_provider_aws.sagemaker_model import (
     SagemakerModelPrimaryContainer,
     SagemakerModelVpcConfig,
 )
+from cdktn_provider_aws.sagemaker_model_package_group import SagemakerModelPackageGroup
+from cdktn_provider_aws.sagemaker_pipeline import SagemakerPipeline
 from constructs import Construct
 
 from blueprint.errors import BlueprintError
@@ -38,6 +49,13 @@ from modules.foundation.aws import input_from, output
 from modules.foundation.aws_network import HTTPS, PREFIX_LIST, IamRole, PrivateSecurityGroup
 from modules.lake.aws import ARTIFACTS
 
+PIPELINES_DIR = Path(__file__).resolve().parents[2] / "pipelines" / "sagemaker"
+PIPELINE_PREFIX = "model-pipeline/"  # everything the pipeline reads and writes in the artifacts bucket
+# Placeholders of the committed definitions (pipelines/sagemaker/README.md), replaced at synth time.
+PLACEHOLDER_ROLE = "arn:aws:iam::000000000000:role/blueprint-placeholder-pipeline-role"
+PLACEHOLDER_BUCKET = "blueprint-placeholder-artifacts-bucket"
+PLACEHOLDER_ENDPOINT = "blueprint-placeholder-endpoint"
+PLACEHOLDER_GROUP = "blueprint-placeholder-model-package-group"
 VARIANT = "primary"
 DATA_CAPTURE_PREFIX = "data-capture/"
 DATA_CAPTURE_SAMPLING_PERCENT = 20
@@ -58,6 +76,26 @@ SKLEARN_IMAGE_ACCOUNTS = {
     "ap-southeast-2": "783357654285",
     "ap-northeast-1": "354813040037",
 }
+
+
+def pipeline_definition(region: str, *, role_arn: str, bucket: str, endpoint: str, group: str) -> str:
+    """The committed model pipeline definition of `region` with this environment's names."""
+    path = PIPELINES_DIR / f"definition.{region}.json"
+    if not path.is_file():
+        raise BlueprintError(
+            f"no model pipeline definition for region {region!r} ({path} is missing)",
+            fix=f"generate it: .venv-pipelines/bin/python pipelines/sagemaker/build.py --placeholders "
+            f"--region {region} > {path.relative_to(PIPELINES_DIR.parents[1])}",
+        )
+    text = path.read_text()
+    for placeholder, value in (
+        (PLACEHOLDER_ROLE, role_arn),
+        (PLACEHOLDER_BUCKET, bucket),
+        (PLACEHOLDER_ENDPOINT, endpoint),
+        (PLACEHOLDER_GROUP, group),
+    ):
+        text = text.replace(placeholder, value)
+    return text
 
 
 def serving_image_uri(region: str) -> str:
@@ -221,7 +259,12 @@ class AwsServing(Construct):
             ),
         )
         self.endpoint = SagemakerEndpoint(
-            self, "endpoint", name=name, endpoint_config_name=self.endpoint_config.name
+            self,
+            "endpoint",
+            name=name,
+            endpoint_config_name=self.endpoint_config.name,
+            # The model pipeline deploys each approved model with a new configuration.
+            lifecycle=TerraformResourceLifecycle(ignore_changes=["endpoint_config_name"]),
         )
         self.scaling_target = AppautoscalingTarget(
             self,
@@ -249,6 +292,135 @@ class AwsServing(Construct):
                 ),
             ),
         )
+        self._model_pipeline(spec, namer, name, serving_key, data_key)
         output(self, "endpoint_name", self.endpoint.name)
         output(self, "endpoint_arn", self.endpoint.arn)
         output(self, "model_data_url", f"s3://{artifacts}/{models_prefix}model.tar.gz")
+
+    def _model_pipeline(
+        self, spec: PlatformSpec, namer: Namer, endpoint: str, serving_key: str, data_key: str
+    ) -> None:
+        """The model package group, the pipeline's role, its evaluation script and the pipeline."""
+        aws = spec.clouds.aws
+        assert aws is not None
+        partition, region = aws_partition(aws.region), aws.region
+        artifacts = namer.s3_bucket("lake", ARTIFACTS)
+        curated = namer.s3_bucket("lake", "curated")
+        artifacts_arn = f"arn:{partition}:s3:::{artifacts}"
+        pipeline_name, role_name = namer.base("model-pipeline"), namer.base("model-pipeline")
+        sagemaker = f"arn:{partition}:sagemaker:{region}:*"
+        self.model_package_group = SagemakerModelPackageGroup(
+            self,
+            "model_package_group",
+            model_package_group_name=namer.base("model"),
+            model_package_group_description=f"Models of {spec.name}, registered by {pipeline_name}",
+        )
+        self.pipeline_role = IamRole(
+            self,
+            "pipeline_role",
+            name=role_name,
+            description=f"SageMaker pipeline {pipeline_name}: trains, evaluates, registers, deploys",
+            services=["sagemaker.amazonaws.com"],
+            statements=[
+                {
+                    "Sid": "PipelineArtifacts",
+                    "Effect": "Allow",
+                    "Action": ["s3:GetObject", "s3:PutObject"],
+                    "Resource": f"{artifacts_arn}/{PIPELINE_PREFIX}*",
+                },
+                {
+                    "Sid": "ListPipelineArtifacts",
+                    "Effect": "Allow",
+                    "Action": ["s3:ListBucket"],
+                    "Resource": artifacts_arn,
+                    "Condition": {"StringLike": {"s3:prefix": [f"{PIPELINE_PREFIX}*"]}},
+                },
+                {
+                    "Sid": "ReadCuratedTrainingData",
+                    "Effect": "Allow",
+                    "Action": ["s3:GetObject"],
+                    "Resource": f"arn:{partition}:s3:::{curated}/*",
+                },
+                {
+                    "Sid": "UseTheDataAndServingKeys",
+                    "Effect": "Allow",
+                    "Action": ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant"],
+                    "Resource": [data_key, serving_key],
+                },
+                {
+                    "Sid": "RunTheSteps",
+                    "Effect": "Allow",
+                    "Action": [
+                        "sagemaker:CreateTrainingJob",
+                        "sagemaker:DescribeTrainingJob",
+                        "sagemaker:CreateProcessingJob",
+                        "sagemaker:DescribeProcessingJob",
+                        "sagemaker:CreateModelPackage",
+                        "sagemaker:DescribeModelPackage",
+                        "sagemaker:CreateModel",
+                        "sagemaker:CreateEndpointConfig",
+                        "sagemaker:DescribeEndpointConfig",
+                        "sagemaker:CreateEndpoint",
+                        "sagemaker:UpdateEndpoint",
+                        "sagemaker:DescribeEndpoint",
+                        "sagemaker:AddTags",
+                    ],
+                    "Resource": [
+                        f"{sagemaker}:training-job/*",
+                        f"{sagemaker}:processing-job/*",
+                        f"{sagemaker}:model-package/{namer.base('model')}/*",
+                        f"{sagemaker}:model-package-group/{namer.base('model')}",
+                        f"{sagemaker}:model/*",
+                        f"{sagemaker}:endpoint-config/*",
+                        f"{sagemaker}:endpoint/{endpoint}",
+                    ],
+                },
+                {
+                    "Sid": "PassOnlyItself",
+                    "Effect": "Allow",
+                    "Action": ["iam:PassRole"],
+                    "Resource": f"arn:{partition}:iam::*:role/{role_name}",
+                    "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
+                },
+                {
+                    "Sid": "JobLogs",
+                    "Effect": "Allow",
+                    "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+                    "Resource": [
+                        f"arn:{partition}:logs:{region}:*:log-group:/aws/sagemaker/*",
+                        f"arn:{partition}:logs:{region}:*:log-group:/aws/sagemaker/*:*",
+                    ],
+                },
+            ],
+        )
+        evaluate = PIPELINES_DIR / "evaluate.py"
+        self.evaluation_code = S3Object(
+            self,
+            "evaluation_code",
+            bucket=artifacts,
+            key=f"{PIPELINE_PREFIX}code/evaluate.py",
+            content=evaluate.read_text(),
+            content_type="text/x-python",
+            source_hash=hashlib.md5(evaluate.read_bytes()).hexdigest(),
+            server_side_encryption="aws:kms",
+            kms_key_id=data_key,
+            bucket_key_enabled=True,
+        )
+        self.pipeline = SagemakerPipeline(
+            self,
+            "pipeline",
+            pipeline_name=pipeline_name,
+            pipeline_display_name=pipeline_name,
+            pipeline_description=f"train -> evaluate -> register -> deploy to {endpoint}",
+            role_arn=self.pipeline_role.role.arn,
+            pipeline_definition=pipeline_definition(
+                region,
+                role_arn=self.pipeline_role.role.arn,
+                bucket=artifacts,
+                endpoint=endpoint,
+                group=self.model_package_group.model_package_group_name,
+            ),
+            depends_on=[self.pipeline_role.policy, self.evaluation_code],
+        )
+        output(self, "model_pipeline_name", self.pipeline.pipeline_name)
+        output(self, "model_package_group", self.model_package_group.model_package_group_name)

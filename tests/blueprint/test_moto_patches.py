@@ -60,6 +60,18 @@ with mock_aws():
         result["autoscaling_tags"] = aas.list_tags_for_resource(ResourceARN=arn)["Tags"]
     except Exception as exc:
         result["autoscaling_tags"] = type(exc).__name__
+    sm = boto3.client("sagemaker", region_name="us-east-1")
+    sm.create_model(ModelName="m", ExecutionRoleArn="arn:aws:iam::123456789012:role/r",
+        PrimaryContainer={{"Image": "i"}}, EnableNetworkIsolation=True)
+    result["network_isolation"] = sm.describe_model(ModelName="m")["EnableNetworkIsolation"]
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    sg = ec2.create_security_group(GroupName="g", Description="d", VpcId=vpc)["GroupId"]
+    ec2.authorize_security_group_egress(GroupId=sg, IpPermissions=[{{"IpProtocol": "tcp", "FromPort": 443,
+        "ToPort": 443, "PrefixListIds": [{{"PrefixListId": "pl-12345678", "Description": "to S3"}}]}}])
+    rules = ec2.describe_security_group_rules(Filters=[{{"Name": "group-id", "Values": [sg]}}])
+    result["prefix_list_rule"] = [r.get("Description") for r in rules["SecurityGroupRules"]
+                                  if r.get("PrefixListId") == "pl-12345678"]
     print(json.dumps(result))
 """
 
@@ -81,12 +93,16 @@ def test_patched_moto_accepts_tls_only_policies_logging_and_autoscaling_tags() -
         "put_with_tls_policy": "v",
         "logging": "bp-logs",
         "autoscaling_tags": {"env": "local"},
+        "network_isolation": True,
+        "prefix_list_rule": ["to S3"],
     }
 
 
 def test_unpatched_moto_still_has_the_bugs() -> None:
     result = run("unpatched")
     assert result["autoscaling_tags"] == "NotImplementedError" or "Error" in result["autoscaling_tags"]
+    assert result["network_isolation"] is False
+    assert result["prefix_list_rule"] == [None]
     assert result["put_with_tls_policy"] == "ClientError"  # every request denied
     assert result["logging"] in ("ClientError", "AttributeError")  # crash on Principal "*" (500 in server)
 

@@ -1,5 +1,7 @@
-"""The CDK CLI habit: `cdktn deploy 'local-aws-*'` from the repo root deploys the environment through
-cdktf.json -> main.py, onto the emulator (state backend included), and the result is what `up` builds."""
+"""The CDK CLI habit: `cdktn deploy <stacks>` from the repo root deploys through cdktf.json -> main.py,
+onto the emulator (state backend included), and the result is what `up` builds. The stacks that take
+no inputs are deployed this way; those reading another stack's outputs need `blueprint deploy`, which
+fills them (the cdktn CLI has no step between two stacks to do so)."""
 
 from __future__ import annotations
 
@@ -41,7 +43,8 @@ def test_cdktn_deploy_from_the_repo_root(tmp_path: Path) -> None:
             [
                 str(cdktn),
                 "deploy",
-                "local-aws-*",
+                "local-aws-foundation",
+                "local-aws-lake",
                 "--auto-approve",
                 "--skip-provider-lock",
                 "--no-color",
@@ -64,6 +67,8 @@ def test_cdktn_deploy_from_the_repo_root(tmp_path: Path) -> None:
         assert local_env.replan(spec, home, tmp_path / "out2") == {
             "local-aws-foundation": False,
             "local-aws-lake": False,
+            "local-aws-warehouse": True,  # not deployed by cdktn: planned from the foundation's outputs
+            "local-aws-serving": True,
         }
     finally:
         emulator.stop(home)

@@ -20,8 +20,10 @@ def test_up_verify_replan_down(tmp_path: Path) -> None:
     home, out = tmp_path / "home", tmp_path / "out"
     try:
         result = local_env.up(spec, home, out)
-        assert [s.stack_id for s in result.stacks] == ["local-aws-foundation", "local-aws-lake"]
-        assert result.resources == 41  # 9 foundation + 4 x 8 lake
+        ids = [f"local-aws-{d}" for d in ("foundation", "lake", "warehouse", "serving")]
+        assert [s.stack_id for s in result.stacks] == ids
+        synthesized = [_resource_count(out / "stacks" / i / "cdk.tf.json") for i in ids]
+        assert result.resources == sum(synthesized) and synthesized[1] == 32  # 4 buckets x 8
         failed = [c for c in result.checks if not c.ok]
         assert not failed, failed
         assert len({c.subject for c in result.checks}) == 5
@@ -30,13 +32,13 @@ def test_up_verify_replan_down(tmp_path: Path) -> None:
         emu = emulator.running(home)
         assert emu is not None and emu.endpoint.startswith("https://127.0.0.1:")
 
-        assert local_env.replan(spec, home, out) == {"local-aws-foundation": False, "local-aws-lake": False}
+        assert local_env.replan(spec, home, out) == dict.fromkeys(ids, False)
 
         status = local_env.status(spec, home)
-        assert [s.resources for s in status.stacks] == [9, 32]
+        assert [s.resources for s in status.stacks] == synthesized
     finally:
         destroyed = local_env.down(spec, home, out)
-    assert destroyed == ["local-aws-lake", "local-aws-foundation"]
+    assert destroyed == list(reversed(ids))
     assert emulator.running(home) is None
     assert emu.pid is not None and not _alive(emu.pid)
     # Nothing is left: a fresh emulator has no buckets, and the old endpoint is gone.
@@ -57,3 +59,10 @@ def _alive(pid: int) -> bool:
             return fh.read().split()[2] != "Z"
     except OSError:
         return False
+
+
+def _resource_count(stack_file: Path) -> int:
+    import json
+
+    doc = json.loads(stack_file.read_text())
+    return sum(len(v) for v in doc.get("resource", {}).values())

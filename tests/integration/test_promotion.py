@@ -81,8 +81,11 @@ def test_deploy_records_the_ledger(specs: dict[str, PlatformSpec], world: dict[s
     assert [e["result"] for e in entries] == ["succeeded"]
     entry = entries[0]
     assert entry["bundle"] == result.bundle.digest and entry["commit"] == result.commit
-    assert set(entry["stacks"]) == {"local-aws-foundation", "local-aws-lake"}
+    assert set(entry["stacks"]) == {f"local-aws-{d}" for d in ("foundation", "lake", "warehouse", "serving")}
     assert entry["stacks"]["local-aws-lake"]["counts"]["create"] == 32
+    # The readers of the foundation's outputs were planned once it was applied: their plans are recorded.
+    for reader in ("local-aws-warehouse", "local-aws-serving"):
+        assert entry["stacks"][reader]["counts"]["create"] > 0 and entry["stacks"][reader]["plan_digest"]
     assert all(c.ok for c in verify_aws(s3, specs["local"]))
     bundle_dir = world["home"] / "bundles" / result.bundle.digest
     assert json.loads((bundle_dir / "manifest.json").read_text())["digest"] == result.bundle.digest
@@ -117,12 +120,26 @@ def test_plan_for_approval_then_stale_plan_refused_then_apply(
     s3 = world["deployed"].connection.s3()
     assert ledger.history(s3, stg) == []
 
+    # The stacks reading the new foundation's outputs cannot be planned before it exists: they are not
+    # in the reviewed plan, so this promotion leaves them for the next review.
+    readers = ("localstg-aws-warehouse", "localstg-aws-serving")
+    assert all(reviewed.plans[r].deferred_on == ("localstg-aws-foundation",) for r in readers)
     applied = _promote(specs, world, apply=True)
     assert applied.applied
+    assert all(applied.plans[r].deferred_on for r in readers)
     entries = ledger.history(s3, stg)
     assert [(e["kind"], e["result"], e["from"]) for e in entries] == [("promote", "succeeded", "local")]
     assert entries[0]["source_deployment"] == world["deployed"].entry["id"]
     assert all(c.ok for c in verify_aws(s3, stg))
+
+    # The next review plans them from the foundation's real outputs; approved, they are applied.
+    second = _promote(specs, world)
+    assert not second.plans["localstg-aws-foundation"].changes
+    assert all(second.plans[r].counts["create"] > 0 and not second.plans[r].deferred_on for r in readers)
+    _promote(specs, world, apply=True)
+    assert [e["kind"] for e in ledger.history(s3, stg)] == ["promote", "promote"]
+    final = _promote(specs, world)
+    assert not any(p.changes for p in final.plans.values())
 
 
 def test_drift_is_detected(specs: dict[str, PlatformSpec], world: dict[str, Any]) -> None:
@@ -168,8 +185,7 @@ def test_a_held_state_lock_names_its_holder(specs: dict[str, PlatformSpec], worl
     after = s3.get_object(Bucket=namer.state_bucket(), Key=namer.state_key("local-aws-lake"))["Body"].read()
     assert before == after, "state must be untouched"
     assert local_env.replan(spec, world["home"], world["out"]) == {
-        "local-aws-foundation": False,
-        "local-aws-lake": False,
+        f"local-aws-{d}": False for d in ("foundation", "lake", "warehouse", "serving")
     }
 
 

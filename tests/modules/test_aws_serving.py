@@ -73,7 +73,7 @@ def test_endpoint_configuration_and_scaling(domains_synth, env):
 
 @env_param
 def test_role_scoped_to_artifacts_raw_capture_and_keys(domains_synth, env):
-    _, policy = domains_synth.only(_sid(env), "aws_iam_role_policy")
+    _, policy = domains_synth.named(_sid(env), "aws_iam_role_policy", "serving_role_policy_")
     statements = {s["Sid"]: s for s in json.loads(policy["policy"])["Statement"]}
     assert (
         statements["ReadModelArtifacts"]["Resource"]
@@ -85,6 +85,64 @@ def test_role_scoped_to_artifacts_raw_capture_and_keys(domains_synth, env):
         "${var.foundation__data_key_arn}",
     ]
     assert [sid for sid, s in statements.items() if s["Resource"] == "*"] == ["DescribeTheVpc"]
+
+
+@env_param
+def test_model_pipeline_registered_with_the_stacks_role_bucket_and_endpoint(domains_synth, env):
+    stack = _sid(env)
+    _, pipeline = domains_synth.only(stack, "aws_sagemaker_pipeline")
+    role_lid, _ = domains_synth.named(stack, "aws_iam_role", "serving_pipeline_role_")
+    group_lid, group = domains_synth.only(stack, "aws_sagemaker_model_package_group")
+    assert pipeline["pipeline_name"] == f"acme-{env}-model-pipeline"
+    assert pipeline["role_arn"] == f"${{aws_iam_role.{role_lid}.arn}}"
+    text = pipeline["pipeline_definition"]
+    assert "blueprint-placeholder" not in text and "000000000000" not in text
+    definition = json.loads(text.replace(f"${{aws_iam_role.{role_lid}.arn}}", "ROLE"))
+    steps = {step["Name"]: step for step in definition["Steps"]}
+    assert steps["Train"]["Arguments"]["RoleArn"] == "ROLE"
+    uris = [u for u in _strings(definition) if u.startswith("s3://")]
+    assert uris and all(u.startswith(f"s3://acme-{env}-lake-artifacts/model-pipeline/") for u in uris)
+    assert f"${{aws_sagemaker_model_package_group.{group_lid}.model_package_group_name}}" in text
+    assert group["model_package_group_name"] == f"acme-{env}-model"
+    assert f'"acme-{env}-serving"' in text  # the endpoint the pipeline updates
+    _, code = domains_synth.only(stack, "aws_s3_object")
+    assert (code["bucket"], code["key"]) == (f"acme-{env}-lake-artifacts", "model-pipeline/code/evaluate.py")
+    assert code["kms_key_id"] == "${var.foundation__data_key_arn}"
+    _, endpoint = domains_synth.only(stack, "aws_sagemaker_endpoint")
+    assert endpoint["lifecycle"]["ignore_changes"] == ["endpoint_config_name"]  # the pipeline deploys
+
+
+@env_param
+def test_pipeline_role_passes_only_itself_and_names_its_prefixes(domains_synth, env):
+    _, policy = domains_synth.named(_sid(env), "aws_iam_role_policy", "serving_pipeline_role_policy_")
+    statements = {s["Sid"]: s for s in json.loads(policy["policy"])["Statement"]}
+    assert statements["PassOnlyItself"]["Resource"] == f"arn:aws:iam::*:role/acme-{env}-model-pipeline"
+    assert (
+        statements["PipelineArtifacts"]["Resource"]
+        == f"arn:aws:s3:::acme-{env}-lake-artifacts/model-pipeline/*"
+    )
+    assert (
+        f"arn:aws:sagemaker:eu-west-1:*:endpoint/acme-{env}-serving" in statements["RunTheSteps"]["Resource"]
+    )
+    assert not [sid for sid, s in statements.items() if s["Resource"] == "*"]
+
+
+def test_a_region_without_a_pipeline_definition_is_refused_with_a_fix():
+    from modules.serving.aws import pipeline_definition
+
+    with pytest.raises(BlueprintError, match="mars-west-1") as err:
+        pipeline_definition("mars-west-1", role_arn="r", bucket="b", endpoint="e", group="g")
+    assert "build.py --placeholders --region mars-west-1" in (err.value.fix or "")
+
+
+def _strings(node: Any) -> list[str]:
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, dict):
+        return [s for v in node.values() for s in _strings(v)]
+    if isinstance(node, list):
+        return [s for v in node for s in _strings(v)]
+    return []
 
 
 def test_unknown_region_image_is_refused_with_a_fix():

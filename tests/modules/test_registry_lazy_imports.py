@@ -57,7 +57,7 @@ def test_synthesizing_aws_imports_neither_google_nor_azurerm(tmp_path):
     assert len(lines) == 1, done.stdout[-3000:]
     report = json.loads(lines[0][len(MARKER) :])
 
-    expected = ["local-aws-foundation", "local-aws-lake"]
+    expected = [f"local-aws-{d}" for d in ("foundation", "lake", "warehouse", "serving")]
     assert report["stacks"] == expected
     assert report["written"] == expected  # it really synthesized
     # Absence only means something if the bindings could have been imported.
