@@ -15,6 +15,12 @@ S3_BUCKET_MAX = 63
 GCS_BUCKET_MAX = 63
 AZURE_STORAGE_ACCOUNT_MAX = 24
 AZURE_KEY_VAULT_MAX = 24
+AZURE_RESOURCE_GROUP_MAX = 90
+AZURE_EVENTHUB_NAMESPACE_MAX = 50
+AZURE_SYNAPSE_WORKSPACE_MAX = 45
+AZURE_DATA_FACTORY_MAX = 63
+AZURE_ML_WORKSPACE_MAX = 33
+AZURE_LOG_ANALYTICS_MAX = 63
 _GCS_FORBIDDEN = re.compile(r"g[o0][o0]gle")  # GCS: no 'google' or close misspellings anywhere
 _S3_FORBIDDEN_SUFFIXES = ("-s3alias", "--ol-s3", "--x-s3", "--table-s3")
 
@@ -91,3 +97,59 @@ class Namer:
 
     def state_key(self, stack_id: str) -> str:
         return f"{stack_id}/terraform.tfstate"
+
+    # --- GCP names ---
+
+    def gcp_resource(self, *parts: str) -> str:
+        """RFC 1035 names (networks, subnets, routers, Kafka clusters, Composer environments):
+        1-63 chars, [a-z]([-a-z0-9]*[a-z0-9])?."""
+        return _fit(self.base(*parts), 63)
+
+    def gcp_kms(self, *parts: str) -> str:
+        """Cloud KMS key ring and key names: 1-63 chars of [a-zA-Z0-9_-]."""
+        return _fit(self.base(*parts), 63)
+
+    def gcp_service_account(self, purpose: str) -> str:
+        """Service account id: 6-30 chars, [a-z][a-z0-9-]*[a-z0-9] (the part before '@')."""
+        return _fit(self.base(purpose), 30)
+
+    def bigquery_dataset(self, purpose: str) -> str:
+        """BigQuery dataset id: letters, digits and underscores, at most 1024 chars."""
+        return _fit(self.base(purpose), 1024).replace("-", "_")
+
+    def vertex_endpoint_id(self, purpose: str) -> str:
+        """Vertex AI endpoint id: numeric, no leading zero, at most 10 digits; derived from the name so
+        it is the same on every synthesis."""
+        return str(1_000_000_000 + int(_digest(self.base(purpose), 12), 16) % 9_000_000_000)
+
+    # --- Azure names ---
+    def azure_resource_group(self, domain: str) -> str:
+        """Resource group: 1-90 chars, letters, digits, '-', '_', '.', '(' and ')', not ending in '.'."""
+        return _fit(self.base(domain), AZURE_RESOURCE_GROUP_MAX)
+
+    def azure_eventhub_namespace(self, purpose: str = "kafka") -> str:
+        """Event Hubs namespace: 6-50 chars, letters/digits/hyphens, starts with a letter, ends with a
+        letter or digit, never ends in -sb or -mgmt (the hash tail of `_fit` is hex, so it cannot)."""
+        name = _fit(self.base("streaming", purpose), AZURE_EVENTHUB_NAMESPACE_MAX)
+        if name.endswith(("-sb", "-mgmt")):
+            raise ValueError(
+                f"Event Hubs namespace {name!r} ends in a reserved suffix; choose another purpose"
+            )
+        return name
+
+    def azure_synapse_workspace(self) -> str:
+        """Synapse workspace: 1-45 lowercase letters, digits and hyphens, starts and ends alphanumeric,
+        globally unique, never contains '-ondemand'."""
+        return _fit(self.base("warehouse"), AZURE_SYNAPSE_WORKSPACE_MAX)
+
+    def azure_data_factory(self) -> str:
+        """Data Factory: 3-63 letters, digits and hyphens, starts and ends alphanumeric, globally unique."""
+        return _fit(self.base("orchestration"), AZURE_DATA_FACTORY_MAX)
+
+    def azure_ml_workspace(self) -> str:
+        """Machine Learning workspace: 3-33 letters, digits, hyphens and underscores, starts alphanumeric."""
+        return _fit(self.base("serving"), AZURE_ML_WORKSPACE_MAX)
+
+    def azure_log_analytics_workspace(self) -> str:
+        """Log Analytics workspace: 4-63 letters, digits and hyphens, starts and ends alphanumeric."""
+        return _fit(self.base("foundation", "logs"), AZURE_LOG_ANALYTICS_MAX)

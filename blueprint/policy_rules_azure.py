@@ -14,7 +14,6 @@ from blueprint.policy_model import (
     is_true,
 )
 from blueprint.policy_rules_base import (
-    PRIVATE_NOTE,
     Rule,
     _all,
     _as_list,
@@ -24,12 +23,13 @@ from blueprint.policy_rules_base import (
     _label,
     _private_fix,
     _require_false,
+    _require_true,
     _resource_tags_rule,
     _table_rule,
 )
 
 # ---------------------------------------------------------------------------------------------------
-# Azure table (runs on any matching resources; no Azure module is built yet)
+# Azure table: the resource types modules/*/azure.py build, and their look-alikes
 
 _AZURE_TAGGABLE = frozenset(
     {
@@ -43,12 +43,41 @@ _AZURE_TAGGABLE = frozenset(
         "azurerm_machine_learning_workspace",
         "azurerm_log_analytics_workspace",
         "azurerm_private_endpoint",
+        "azurerm_key_vault_key",
+        "azurerm_network_security_group",
+        "azurerm_nat_gateway",
+        "azurerm_public_ip",
+        "azurerm_user_assigned_identity",
+        "azurerm_private_dns_zone",
+        "azurerm_private_dns_zone_virtual_network_link",
+        "azurerm_application_insights",
     }
 )
+PRIVATE_NOTE_AZURE = "no Synapse workspace, Event Hubs namespace, Data Factory or Machine Learning workspace"
+# Types that must be reached through a private endpoint (public network access off is not enough).
+_PRIVATE_ENDPOINT_TYPES = (
+    "azurerm_synapse_workspace",
+    "azurerm_eventhub_namespace",
+    "azurerm_data_factory",
+    "azurerm_machine_learning_workspace",
+    "azurerm_key_vault",
+)
+# Types whose diagnostic logs must go somewhere (azurerm_monitor_diagnostic_setting on them).
+_DIAGNOSED_TYPES = (
+    "azurerm_storage_account",
+    "azurerm_key_vault",
+    "azurerm_synapse_workspace",
+    "azurerm_eventhub_namespace",
+    "azurerm_data_factory",
+    "azurerm_machine_learning_workspace",
+)
+OWNER_ROLE_ID = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
+# Roles that can grant access or change anything: never at subscription or management group scope.
+_BROAD_ROLES = ("Contributor", "User Access Administrator", "Role Based Access Control Administrator")
 
 
 def _azure_cmk(stack: StackDoc) -> RuleResult:
-    result = RuleResult(note="no storage account")
+    result = RuleResult(note="no storage account, Synapse, Event Hubs, Data Factory or ML workspace")
     cmk_targets = {
         b.get("storage_account_id")
         for b in stack.resources("azurerm_storage_account_customer_managed_key").values()
@@ -57,30 +86,76 @@ def _azure_cmk(stack: StackDoc) -> RuleResult:
         ok = block(body, "customer_managed_key") is not None or f"${{{rtype}.{name}.id}}" in cmk_targets
         problem = None if ok else f"{_label(rtype, name, body)} has no customer-managed key"
         result.add(f"{rtype}.{name}", problem, "add customer_managed_key with a Key Vault key")
+    for rtype, name, body in stack.each("azurerm_synapse_workspace"):
+        ok = bool(dig(body, "customer_managed_key.key_versionless_id"))
+        problem = None if ok else f"{_label(rtype, name, body)} has no customer_managed_key"
+        result.add(f"{rtype}.{name}", problem, "add customer_managed_key with the warehouse key")
+    for rtype, name, body in stack.each("azurerm_data_factory"):
+        ok = bool(body.get("customer_managed_key_id"))
+        problem = None if ok else f"{_label(rtype, name, body)} has no customer_managed_key_id"
+        result.add(f"{rtype}.{name}", problem, "set customer_managed_key_id and its identity")
+    for rtype, name, body in stack.each("azurerm_machine_learning_workspace"):
+        ok = bool(dig(body, "encryption.key_id"))
+        problem = None if ok else f"{_label(rtype, name, body)} has no encryption block (key_id)"
+        result.add(f"{rtype}.{name}", problem, "add encryption with the serving key")
+    namespace_cmk = {
+        b.get("eventhub_namespace_id")
+        for b in stack.resources("azurerm_eventhub_namespace_customer_managed_key").values()
+    }
+    for rtype, name, body in stack.each("azurerm_eventhub_namespace"):
+        ok = f"${{{rtype}.{name}.id}}" in namespace_cmk
+        problem = None
+        if not ok:
+            tier = body.get("sku")
+            why = " (Standard cannot have one: use streaming.mode provisioned)" if tier == "Standard" else ""
+            problem = f"{_label(rtype, name, body)} has no customer-managed key{why}"
+        result.add(f"{rtype}.{name}", problem, "add azurerm_eventhub_namespace_customer_managed_key")
     return result
 
 
 def _azure_logging(stack: StackDoc) -> RuleResult:
-    result = RuleResult(note="no storage account")
-    targets = {
-        str(b.get("target_resource_id"))
-        for b in stack.resources("azurerm_monitor_diagnostic_setting").values()
-    }
-    for rtype, name, body in stack.each("azurerm_storage_account"):
+    result = RuleResult(note="no storage account, vault, warehouse, namespace, factory or ML workspace")
+    settings = stack.resources("azurerm_monitor_diagnostic_setting").values()
+    logged = {str(b.get("target_resource_id")) for b in settings if b.get("enabled_log")}
+    targets = {str(b.get("target_resource_id")) for b in settings}
+    for rtype, name, body in stack.each(*_DIAGNOSED_TYPES):
         ref = f"${{{rtype}.{name}.id}}"
-        ok = any(t.startswith(ref) for t in targets)
-        problem = None if ok else f"{_label(rtype, name, body)} has no diagnostic setting"
-        result.add(f"{rtype}.{name}", problem, "add azurerm_monitor_diagnostic_setting for its blob service")
+        if rtype == "azurerm_storage_account":  # the logs are the blob service's; the account has metrics
+            ok = any(t.startswith(ref) for t in targets)
+            fix = "add azurerm_monitor_diagnostic_setting for its blob service"
+        else:
+            ok = ref in logged
+            fix = "add azurerm_monitor_diagnostic_setting with enabled_log (category_group allLogs)"
+        problem = None if ok else f"{_label(rtype, name, body)} has no diagnostic setting with logs"
+        result.add(f"{rtype}.{name}", problem, fix)
+    return result
+
+
+def _azure_private_endpoints(stack: StackDoc) -> RuleResult:
+    """Every private-only service has a private endpoint in the stack (otherwise nothing reaches it)."""
+    result = RuleResult(note=PRIVATE_NOTE_AZURE)
+    connected = {
+        str(dig(b, "private_service_connection.private_connection_resource_id"))
+        for b in stack.resources("azurerm_private_endpoint").values()
+    }
+    for rtype, name, body in stack.each(*_PRIVATE_ENDPOINT_TYPES):
+        ok = f"${{{rtype}.{name}.id}}" in connected
+        problem = None if ok else f"{_label(rtype, name, body)} has no private endpoint"
+        result.add(f"{rtype}.{name}", problem, "add azurerm_private_endpoint in the endpoints subnet")
     return result
 
 
 def _azure_owner(body: dict[str, Any]) -> str | None:
+    """Owner anywhere; roles that can change or grant anything at subscription or management group scope."""
     scope = str(body.get("scope", ""))
     broad = re.fullmatch(
-        r"(/subscriptions/[^/]+|.*managementGroups/[^/]+|\$\{data\.azurerm_subscription\..*)", scope
+        r"(/subscriptions/[^/]+/?|.*managementGroups/[^/]+|\$\{data\.azurerm_subscription\..*)", scope
     )
-    if body.get("role_definition_name") == "Owner" and broad:
+    role = body.get("role_definition_name")
+    if role == "Owner" or str(body.get("role_definition_id", "")).endswith(OWNER_ROLE_ID):
         return f"grants Owner on {scope}"
+    if role in _BROAD_ROLES and broad:
+        return f"grants {role} on {scope}"
     return None
 
 
@@ -101,10 +176,26 @@ AZURE_RULES: dict[str, tuple[Rule, ...]] = {
                 "azurerm_storage_container": _forbid(
                     "container_access_type", ("blob", "container"), "public"
                 ),
-                "azurerm_key_vault": _require_false("public_network_access_enabled", "no public access"),
+                "azurerm_key_vault": _all(
+                    _require_false("public_network_access_enabled", "no public access"),
+                    _forbid("network_acls.default_action", (None, "Allow"), "firewall must default to Deny"),
+                ),
+                "azurerm_eventhub_namespace": _require_false(
+                    "public_network_access_enabled", "no public access"
+                ),
+                "azurerm_application_insights": _forbid(
+                    "local_authentication_enabled", (None, True, "true"), "instrumentation keys accepted"
+                ),
+                "azurerm_synapse_workspace": _require_false(
+                    "public_network_access_enabled", "no public network access"
+                ),
+                "azurerm_data_factory": _require_false("public_network_enabled", "no public network access"),
+                "azurerm_machine_learning_workspace": _require_false(
+                    "public_network_access_enabled", "no public network access"
+                ),
             },
             _fix_for("public network access off"),
-            note="no storage account, container or key vault",
+            note="no storage account, container, key vault, namespace, insights or workspace",
         ),
     ),
     "tls-min-1-2": (
@@ -113,10 +204,13 @@ AZURE_RULES: dict[str, tuple[Rule, ...]] = {
                 "azurerm_storage_account": _all(
                     _forbid("min_tls_version", (None, "TLS1_0", "TLS1_1"), "set TLS1_2 explicitly"),
                     _forbid("https_traffic_only_enabled", (False, "false"), "HTTP allowed"),
-                )
+                ),
+                "azurerm_eventhub_namespace": _forbid(
+                    "minimum_tls_version", (None, "1.0", "1.1"), "set 1.2 explicitly"
+                ),
             },
-            _fix_for("min_tls_version = TLS1_2"),
-            note="no storage account",
+            _fix_for("min_tls_version = TLS1_2 (minimum_tls_version = 1.2 on Event Hubs)"),
+            note="no storage account or Event Hubs namespace",
         ),
     ),
     "versioning": (
@@ -127,10 +221,16 @@ AZURE_RULES: dict[str, tuple[Rule, ...]] = {
                     if is_true(dig(b, "blob_properties.versioning_enabled"))
                     or dig(b, "blob_properties.delete_retention_policy.days")
                     else "has neither blob versioning nor blob soft delete"
-                )
+                ),
+                "azurerm_key_vault": lambda b: (
+                    None
+                    if isinstance(b.get("soft_delete_retention_days"), int)
+                    and b["soft_delete_retention_days"] >= 7
+                    else "does not set soft_delete_retention_days (7-90) explicitly"
+                ),
             },
-            _fix_for("blob_properties { versioning_enabled = true }"),
-            note="no storage account",
+            _fix_for("blob_properties { versioning_enabled = true } / soft_delete_retention_days"),
+            note="no storage account or key vault",
         ),
     ),
     "access-logging": (_azure_logging,),
@@ -148,8 +248,14 @@ AZURE_RULES: dict[str, tuple[Rule, ...]] = {
                 "azurerm_storage_account": None,
                 "azurerm_key_vault": "purge_protection_enabled",
                 "azurerm_key_vault_key": None,
+                "azurerm_storage_container": None,
                 "azurerm_synapse_workspace": None,
                 "azurerm_eventhub_namespace": None,
+                "azurerm_eventhub": None,
+                "azurerm_data_factory": None,
+                "azurerm_machine_learning_workspace": None,
+                "azurerm_log_analytics_workspace": None,
+                "azurerm_resource_group": None,
             },
             {},
         ),
@@ -157,15 +263,28 @@ AZURE_RULES: dict[str, tuple[Rule, ...]] = {
     "private-networking": (
         _table_rule(
             {
-                "azurerm_synapse_workspace": _require_false("public_network_access_enabled", "private only"),
-                "azurerm_eventhub_namespace": _require_false("public_network_access_enabled", "private only"),
-                "azurerm_machine_learning_workspace": _require_false(
-                    "public_network_access_enabled", "private only"
+                "azurerm_synapse_workspace": _all(
+                    _require_false("public_network_access_enabled", "private only"),
+                    _require_true("managed_virtual_network_enabled", "Spark and pipelines in a managed VNet"),
+                    _require_true(
+                        "data_exfiltration_protection_enabled", "outbound only to approved targets"
+                    ),
                 ),
-                "azurerm_data_factory": _require_false("public_network_enabled", "private only"),
+                "azurerm_eventhub_namespace": _require_false("public_network_access_enabled", "private only"),
+                "azurerm_machine_learning_workspace": _all(
+                    _require_false("public_network_access_enabled", "private only"),
+                    _forbid(
+                        "managed_network.isolation_mode", (None, "Disabled"), "no managed network isolation"
+                    ),
+                ),
+                "azurerm_data_factory": _all(
+                    _require_false("public_network_enabled", "private only"),
+                    _require_true("managed_virtual_network_enabled", "integration runtime in a managed VNet"),
+                ),
             },
             _private_fix,
-            note=PRIVATE_NOTE,
+            note=PRIVATE_NOTE_AZURE,
         ),
+        _azure_private_endpoints,
     ),
 }

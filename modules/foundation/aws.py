@@ -254,7 +254,9 @@ LOGS_SERVICE_KEYS = (LOGS_KEY_PURPOSE, "orchestration")
 
 def key_purposes(spec: PlatformSpec) -> list[str]:
     """The per-purpose keys (besides `data`) the foundation makes for this spec."""
-    enabled = spec.domains.enabled()
+    enabled = set(spec.domains.enabled())
+    if not spec.domains.warehouse.redshift:
+        enabled.discard("warehouse")  # the warehouse key encrypts Redshift only
     return [LOGS_KEY_PURPOSE, *(p for p in DOMAIN_KEY_PURPOSES if p in enabled)]
 
 

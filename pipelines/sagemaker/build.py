@@ -23,6 +23,9 @@ from types import SimpleNamespace
 from typing import Any
 
 os.environ.setdefault("SAGEMAKER_VALIDATE_ROLE", "false")  # the role is created by the stack, later
+# Offline: the SDK must not send telemetry (it would call out to a service while building).
+SDK_CONFIG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sdk-config.yaml")
+os.environ.setdefault("SAGEMAKER_USER_CONFIG_OVERRIDE", SDK_CONFIG)
 
 PREFIX = "model-pipeline"  # every S3 location of the pipeline is under s3://<bucket>/model-pipeline/
 XGBOOST_VERSION = "1.7-1"

@@ -37,12 +37,8 @@ def test_app_synthesizes_the_selection(tmp_path: Path) -> None:
     proc = run_app(tmp_path, BLUEPRINT_ENVS="dev,prod", BLUEPRINT_CLOUDS="aws")
     assert proc.returncode == 0, proc.stderr
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
-    assert sorted(manifest["stacks"]) == [
-        "dev-aws-foundation",
-        "dev-aws-lake",
-        "prod-aws-foundation",
-        "prod-aws-lake",
-    ]
+    domains = ("foundation", "lake", "warehouse", "streaming", "orchestration", "serving")
+    assert sorted(manifest["stacks"]) == sorted(f"{e}-aws-{d}" for e in ("dev", "prod") for d in domains)
     assert manifest["stacks"]["prod-aws-lake"]["dependencies"] == ["prod-aws-foundation"]
 
 

@@ -238,7 +238,13 @@ BAD_CASES = [
     pytest.param([_set("promotion.next", "dev")], ["promotion.next", "itself"], id="promotes-to-itself"),
     pytest.param([_set("promotion.next", "Staging")], ["promotion.next"], id="promotion-next-pattern"),
     pytest.param(
-        [_set("clouds.aws.enabled", False)], ["clouds", "no cloud is enabled"], id="no-cloud-enabled"
+        [
+            _set("clouds.aws.enabled", False),
+            _set("clouds.gcp.enabled", False),
+            _set("clouds.azure.enabled", False),
+        ],
+        ["clouds", "no cloud is enabled"],
+        id="no-cloud-enabled",
     ),
     pytest.param([_set("protection", "on")], ["protection"], id="protection-not-mapping"),
 ]

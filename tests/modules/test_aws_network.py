@@ -177,14 +177,16 @@ def test_outputs_the_dependents_read(domains_synth, env):
 
 
 def test_shipped_foundation_keys_only_for_enabled_domains(synth):
-    """`local` enables foundation and lake only: the data and logs keys and the base endpoints; dev
-    enables every domain: a key per purpose."""
+    """`local` runs the Glue catalog, Athena and serving: the data, logs and serving keys and their
+    endpoints, none for Redshift; dev enables every domain: a key per purpose."""
     aliases = {a["name"] for a in synth.resources("local-aws-foundation", "aws_kms_alias").values()}
-    assert aliases == {"alias/acme-local-data", "alias/acme-local-logs"}
-    services = {
-        e["service_name"] for e in synth.resources("local-aws-foundation", "aws_vpc_endpoint").values()
+    assert aliases == {"alias/acme-local-data", "alias/acme-local-logs", "alias/acme-local-serving"}
+    endpoints = synth.resources("local-aws-foundation", "aws_vpc_endpoint").values()
+    services = {e["service_name"].removeprefix("com.amazonaws.us-east-1.") for e in endpoints}
+    assert services == {
+        *("s3", "sts", "logs", "kms", "glue", "athena"),
+        *("sagemaker.api", "sagemaker.runtime", "monitoring"),
     }
-    assert services == {f"com.amazonaws.us-east-1.{s}" for s in ("s3", "sts", "logs", "kms")}
     aliases = {a["name"] for a in synth.resources("dev-aws-foundation", "aws_kms_alias").values()}
     assert aliases == {f"alias/acme-dev-{p}" for p in ("data", "logs", *KEY_PURPOSES)}
 

@@ -49,21 +49,29 @@ def network(az_count: int, nat: bool, endpoints: int) -> Counter[str]:
 
 
 # Interface endpoints per enabled domain, besides the S3 gateway and sts, logs, kms.
-DOMAIN_ENDPOINTS = {"warehouse": 4, "orchestration": 7, "serving": 2, "streaming": 0}
+DOMAIN_ENDPOINTS = {"warehouse": 4, "orchestration": 7, "serving": 3, "streaming": 0}
 ALL_DOMAINS = ("foundation", "lake", "warehouse", "streaming", "orchestration", "serving")
 # env -> (az_count, nat_gateway, enabled domains), as written in environments/<env>.yaml
 NETWORKS = {
     "dev": (3, False, ALL_DOMAINS),
-    "local": (2, False, ALL_DOMAINS[:2]),
+    "local": (2, False, ("foundation", "lake", "warehouse", "serving")),
     "prod": (3, True, ALL_DOMAINS),
     "staging": (3, False, ALL_DOMAINS),
 }
 
 
+# local runs the warehouse without Redshift (no warehouse key, no Redshift/Secrets Manager endpoints);
+# serving and orchestration share the monitoring endpoint.
+REDSHIFT = {"dev": True, "local": False, "prod": True, "staging": True}
+
+
 def foundation(env: str) -> Counter[str]:
     az_count, nat, domains = NETWORKS[env]
-    keys = 2 + sum(1 for d in domains if d in DOMAIN_ENDPOINTS)  # data, logs + one per service domain
+    keyed = [d for d in domains if d in DOMAIN_ENDPOINTS and (d != "warehouse" or REDSHIFT[env])]
+    keys = 2 + len(keyed)  # data, logs + one per service domain that encrypts with its own key
     endpoints = 4 + sum(DOMAIN_ENDPOINTS.get(d, 0) for d in domains)
+    endpoints -= 0 if REDSHIFT[env] or "warehouse" not in domains else 2
+    endpoints -= 1 if {"orchestration", "serving"} <= set(domains) else 0
     return Counter(
         {
             "aws_kms_key": keys,
