@@ -427,6 +427,28 @@ def schema(
 
 
 @app.command()
+def parity(
+    check: Annotated[bool, typer.Option(help="Fail if docs/parity.md is out of date.")] = False,
+) -> None:
+    """Regenerate the capability x cloud table of docs/parity.md from the registry and a synthesis.
+
+    Example: blueprint parity --check
+    """
+    from blueprint.parity import PARITY_FILE, generate
+
+    current, fresh = generate()
+    if check:
+        if current != fresh:
+            raise BlueprintError(
+                f"{PARITY_FILE} is out of date", fix="run `blueprint parity` and commit the result"
+            )
+        console.print(f"{PARITY_FILE} is current")
+        return
+    PARITY_FILE.write_text(fresh)
+    console.print(f"wrote {PARITY_FILE}")
+
+
+@app.command()
 def coverage(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """What is proven here per cloud, domain and tier (synth, policy, plan, apply), and what is not.
 
