@@ -157,12 +157,36 @@ def ec2_security_group_rule_prefix_list_description() -> None:
     SecurityGroupRule.description = property(description)  # type: ignore[assignment,method-assign]
 
 
+def sagemaker_delete_model_package_group() -> None:
+    """SageMaker DeleteModelPackageGroup: not implemented by moto (500), so a stack with a model package
+    group cannot be destroyed. Fixed: the group is removed (AWS refuses while it holds packages; so
+    does this)."""
+    from moto.sagemaker.exceptions import ValidationError
+    from moto.sagemaker.responses import SageMakerResponse
+
+    if hasattr(SageMakerResponse, "delete_model_package_group"):
+        return
+
+    def delete_model_package_group(self: Any) -> str:
+        name = self._get_param("ModelPackageGroupName")
+        backend = self.sagemaker_backend
+        if name not in backend.model_package_groups:
+            raise ValidationError(message=f"Model Package Group {name} does not exist.")
+        if any(getattr(p, "model_package_group_name", None) == name for p in backend.model_packages.values()):
+            raise ValidationError(message=f"Model Package Group {name} still holds model packages.")
+        del backend.model_package_groups[name]
+        return "{}"
+
+    SageMakerResponse.delete_model_package_group = delete_model_package_group  # type: ignore[attr-defined]
+
+
 PATCHES: tuple[Callable[[], None], ...] = (
     s3_bucket_policy_deny_with_unsupported_condition,
     s3_put_bucket_logging_with_wildcard_principal,
     application_autoscaling_tags,
     sagemaker_create_model_network_isolation,
     ec2_security_group_rule_prefix_list_description,
+    sagemaker_delete_model_package_group,
 )
 
 

@@ -72,6 +72,12 @@ with mock_aws():
     rules = ec2.describe_security_group_rules(Filters=[{{"Name": "group-id", "Values": [sg]}}])
     result["prefix_list_rule"] = [r.get("Description") for r in rules["SecurityGroupRules"]
                                   if r.get("PrefixListId") == "pl-12345678"]
+    sm.create_model_package_group(ModelPackageGroupName="g")
+    try:
+        sm.delete_model_package_group(ModelPackageGroupName="g")
+        result["groups_after_delete"] = len(sm.list_model_package_groups()["ModelPackageGroupSummaryList"])
+    except Exception as exc:
+        result["groups_after_delete"] = type(exc).__name__
     print(json.dumps(result))
 """
 
@@ -95,6 +101,7 @@ def test_patched_moto_accepts_tls_only_policies_logging_and_autoscaling_tags() -
         "autoscaling_tags": {"env": "local"},
         "network_isolation": True,
         "prefix_list_rule": ["to S3"],
+        "groups_after_delete": 0,
     }
 
 
@@ -103,6 +110,7 @@ def test_unpatched_moto_still_has_the_bugs() -> None:
     assert result["autoscaling_tags"] == "NotImplementedError" or "Error" in result["autoscaling_tags"]
     assert result["network_isolation"] is False
     assert result["prefix_list_rule"] == [None]
+    assert result["groups_after_delete"] in ("ClientError", "NotImplementedError")  # 500 in the server
     assert result["put_with_tls_policy"] == "ClientError"  # every request denied
     assert result["logging"] in ("ClientError", "AttributeError")  # crash on Principal "*" (500 in server)
 
