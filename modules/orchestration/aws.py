@@ -7,10 +7,6 @@ Inputs from the foundation stack: `private_subnet_ids`, `vpc_id`, `s3_prefix_lis
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
-from pathlib import Path
-
 from cdktn import Fn, TerraformResourceLifecycle, Token
 from cdktn_provider_aws.mwaa_environment import (
     MwaaEnvironment,
@@ -31,34 +27,10 @@ from blueprint.spec import PlatformSpec
 from modules.foundation.aws import input_from, output
 from modules.foundation.aws_network import HTTPS, PREFIX_LIST, IamRole, PrivateSecurityGroup
 from modules.lake.aws import ARTIFACTS, ZONES
+from modules.orchestration.dags import DAG_PREFIX, DAGS_DIR, dag_files
 
 AIRFLOW_VERSION = "3.0.6"  # an Airflow 3 MWAA offers; pipelines/airflow targets Airflow 3
-DAG_PREFIX = "dags/"
 MWAA_SUBNETS = 2  # MWAA takes exactly two private subnets in two AZs
-DAGS_DIR = Path(__file__).resolve().parents[2] / "pipelines" / "airflow"
-
-
-@dataclass(frozen=True)
-class DagFile:
-    """One DAG file to upload: its key under `dags/`, its text and the MD5 that re-uploads it on change."""
-
-    key: str
-    content: str
-    md5: str
-
-
-def dag_files(directory: Path) -> list[DagFile]:
-    """The Python files under `directory` (none if it does not exist), in a stable order."""
-    if not directory.is_dir():
-        return []
-    files = []
-    for path in sorted(directory.rglob("*.py")):
-        if "__pycache__" in path.parts:
-            continue
-        data = path.read_bytes()
-        rel = path.relative_to(directory).as_posix()
-        files.append(DagFile(f"{DAG_PREFIX}{rel}", data.decode("utf-8"), hashlib.md5(data).hexdigest()))
-    return files
 
 
 class AwsOrchestration(Construct):

@@ -32,11 +32,13 @@ from cdktn_provider_google.composer_environment import (
     ComposerEnvironmentStorageConfig,
 )
 from cdktn_provider_google.storage_bucket_iam_member import StorageBucketIamMember
+from cdktn_provider_google.storage_bucket_object import StorageBucketObject
 from constructs import Construct
 
 from blueprint.naming import Namer
 from blueprint.spec import PlatformSpec
 from modules.foundation.gcp import ARTIFACTS, GcpNames, deletion_policy, keep, output
+from modules.orchestration.dags import DAG_PREFIX, dag_files
 
 # Composer 3 with the newest Airflow 3 release Composer offers when the environment is created
 # (an alias: Composer resolves it to a full version; upgrades are deliberate, never implicit).
@@ -96,6 +98,19 @@ class GcpOrchestration(Construct):
             role="roles/storage.objectAdmin",
             member=names.service_account_member("composer"),
         )
+        # The DAGs of pipelines/airflow/, in the environment bucket's dags/ folder Composer reads.
+        self.dags = {
+            dag.key: StorageBucketObject(
+                self,
+                f"dag_{i}",
+                bucket=dag_bucket,
+                name=dag.key,
+                content=dag.content,
+                content_type="text/x-python",
+                kms_key_name=names.key_path("storage"),
+            )
+            for i, dag in enumerate(dag_files())
+        }
         output(self, "environment", self.environment.id)
-        output(self, "dag_folder", f"gs://{dag_bucket}/dags/")
+        output(self, "dag_folder", f"gs://{dag_bucket}/{DAG_PREFIX}")
         output(self, "airflow_uri", self.environment.config.airflow_uri)

@@ -72,7 +72,7 @@ def test_sigterm_mid_apply_then_rerun_converges(tmp_path: Path) -> None:
 
         result = deploy.deploy(spec, home, out)
         assert result.entry["result"] == "succeeded"
-        assert local_env.replan(spec, home, out) == {"local-aws-foundation": False, "local-aws-lake": False}
+        assert not any(local_env.replan(spec, home, out).values())
         assert all(c.ok for c in local_env.verify(spec, home))
     finally:
         emulator.stop(home)

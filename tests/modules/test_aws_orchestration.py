@@ -79,11 +79,15 @@ def test_execution_role_is_scoped(domains_synth, env):
         }  # fmt: skip
 
 
-def test_no_dag_objects_without_pipelines_dir(domains_synth):
-    from modules.orchestration.aws import DAGS_DIR
+def test_the_shipped_dags_are_uploaded(domains_synth):
+    keys = {o["key"] for o in domains_synth.resources(_sid("dev"), "aws_s3_object").values()}
+    assert keys == {"dags/lake_to_model.py", "dags/lake_platform.py"}
 
-    if not DAGS_DIR.is_dir():
-        assert domains_synth.resources(_sid("dev"), "aws_s3_object") == {}
+
+def test_no_dag_files_without_the_pipelines_dir(tmp_path: Path):
+    from modules.orchestration.dags import dag_files
+
+    assert dag_files(tmp_path / "missing") == []
 
 
 def test_dag_files_become_kms_encrypted_objects(tmp_path: Path, monkeypatch, domains_env_dir):

@@ -354,6 +354,11 @@ def test_composer_is_private_cmek_sized_and_reads_dags_from_the_artifacts_bucket
     assert env["storage_config"] == {"bucket": "acme-gfull-lake-artifacts"}
     assert env["deletion_policy"] == "PREVENT" and env["lifecycle"] == {"prevent_destroy": True}
     assert gcp.outputs("gfull-gcp-orchestration")["dag_folder"] == "gs://acme-gfull-lake-artifacts/dags/"
+    dags = gcp.resources("gfull-gcp-orchestration", "google_storage_bucket_object").values()
+    assert {d["name"] for d in dags} == {"dags/lake_to_model.py", "dags/lake_platform.py"}
+    assert all(
+        d["bucket"] == "acme-gfull-lake-artifacts" and d["kms_key_name"] == FULL_KEY("storage") for d in dags
+    )
     opened = gcp.only("gopen-gcp-orchestration", "google_composer_environment")["config"]
     assert opened["environment_size"] == "ENVIRONMENT_SIZE_LARGE"
     assert opened["workloads_config"]["worker"]["max_count"] == 7

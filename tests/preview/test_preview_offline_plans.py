@@ -25,7 +25,8 @@ def test_offline_preview_is_all_creates_and_says_so(tmp_path: Path, repo_tools) 
     lines = result.comment.text.splitlines()
     assert lines[3].startswith(f"base `{base[:7]}` → head `working tree`. Planned **offline against empty")
     assert "every resource shows as a create" in lines[3]
-    assert "| `local-aws-foundation` | plan (offline, empty state) | 9 | 0 | 0 | 0 |" in lines
+    # 29: keys (data, logs), access-log bucket (7), VPC, 2 private subnets, endpoints, flow logs
+    assert "| `local-aws-foundation` | plan (offline, empty state) | 29 | 0 | 0 | 0 |" in lines
     assert "| `local-aws-lake` | synth diff (not planned offline: no state) | 0 | 0 | n/a | 32 |" in lines
     assert "#### `local-aws-lake` · synth diff (not planned offline: no state) · stack removed" in lines
     danger = lines[lines.index("### Dangerous changes") : lines.index("### Overview")]
