@@ -78,7 +78,7 @@ def external_endpoint() -> str | None:
     return None
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -174,7 +174,7 @@ def _which_var() -> str:
 
 def start(workdir: Path) -> Emulator:
     workdir.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
+    port = free_port()
     # TLS, so the buckets' deny-non-TLS policies (which moto enforces) are exercised for real.
     cert, key = loopback_certificate(workdir)
     endpoint = f"https://127.0.0.1:{port}"
@@ -208,7 +208,7 @@ def start(workdir: Path) -> Emulator:
             _state_path(workdir).write_text(json.dumps(asdict(emu)))
             return emu
         time.sleep(0.2)
-    _terminate(proc.pid)
+    terminate_process_group(proc.pid)
     raise EmulatorError(
         f"moto server did not answer on {endpoint} within {START_TIMEOUT_S:.0f} s; see {log_path}",
         fix="check the log; a busy machine may need another try",
@@ -260,7 +260,8 @@ def loopback_certificate(workdir: Path) -> tuple[Path, Path]:
     return cert_path, key_path
 
 
-def _terminate(pid: int) -> None:
+def terminate_process_group(pid: int) -> None:
+    """SIGTERM the process group of `pid` (started with a new session), wait (bounded), then SIGKILL."""
     try:
         os.killpg(pid, signal.SIGTERM)
     except ProcessLookupError:
@@ -293,6 +294,6 @@ def stop(workdir: Path) -> bool:
         pid = None
     path.unlink(missing_ok=True)
     if isinstance(pid, int) and _pid_alive(pid) and _is_our_emulator(pid):
-        _terminate(pid)
+        terminate_process_group(pid)
         return True
     return False

@@ -8,7 +8,7 @@ from cdktn import TerraformStack
 from constructs import Construct
 
 from blueprint.naming import Namer
-from blueprint.spec import PlatformSpec
+from blueprint.spec import PROVIDER_PINS, PlatformSpec
 from stacks import registry
 
 
@@ -24,6 +24,12 @@ class DomainStack(TerraformStack):
         self.stack_id = self.namer.stack_id(cloud, self.domain)
         super().__init__(scope, self.stack_id)
         registry.resolve(registry.STACK_SETUP[cloud])(self, spec, self.namer)
+        # One provider pin per cloud, written once (blueprint.spec.PROVIDER_PINS). The AWS bindings
+        # target provider 6.x; the pin is the version validated offline.
+        source, version = PROVIDER_PINS[cloud]
+        local_name = source.rsplit("/", 1)[1]
+        self.add_override(f"terraform.required_providers.{local_name}.source", source)
+        self.add_override(f"terraform.required_providers.{local_name}.version", version)
         registry.resolve(registry.BACKENDS[cloud])(self, spec, self.namer, self.stack_id)
         construct = registry.module_for(cloud, self.domain)
         if construct is None:

@@ -44,7 +44,7 @@ from cdktn_provider_aws.s3_bucket_versioning import (
 from constructs import Construct
 
 from blueprint.naming import Namer, aws_partition
-from blueprint.spec import PROVIDER_PINS, PlatformSpec
+from blueprint.spec import PlatformSpec
 from modules.foundation.aws_network import AwsNetwork
 
 DATA_KEY_PURPOSE = "data"
@@ -52,7 +52,7 @@ LOG_BUCKET_DOMAIN, LOG_BUCKET_PURPOSE = "logs", "access"
 
 
 def configure_aws_stack(stack: TerraformStack, spec: PlatformSpec, namer: Namer) -> AwsProvider:
-    """The AWS provider of one stack: region, account guard, default tags, pinned version."""
+    """The AWS provider of one stack: region, account guard, default tags (the stack pins its version)."""
     aws = spec.clouds.aws
     assert aws is not None, "configure_aws_stack called for an environment without AWS"
     provider = AwsProvider(
@@ -64,10 +64,6 @@ def configure_aws_stack(stack: TerraformStack, spec: PlatformSpec, namer: Namer)
             AwsProviderDefaultTags(tags={**spec.tags.as_dict(), "managed_by": "platform-blueprint"})
         ],
     )
-    source, version = PROVIDER_PINS["aws"]
-    # cdktn-provider-aws targets provider 6.x; we pin the version validated offline (see docs/pins).
-    stack.add_override("terraform.required_providers.aws.source", source)
-    stack.add_override("terraform.required_providers.aws.version", version)
     return provider
 
 

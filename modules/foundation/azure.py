@@ -75,7 +75,7 @@ from cdktn_provider_azurerm.virtual_network import VirtualNetwork
 from constructs import Construct
 
 from blueprint.naming import Namer
-from blueprint.spec import PROVIDER_PINS, PlatformSpec
+from blueprint.spec import PlatformSpec
 
 MANAGED_BY = "platform-blueprint"
 VAULT_PURPOSE = "kv"
@@ -137,7 +137,7 @@ def output(scope: Construct, name: str, value: object) -> TerraformOutput:
 
 def configure_azure_stack(stack: TerraformStack, spec: PlatformSpec, namer: Namer) -> AzurermProvider:
     """The azurerm provider of one stack: subscription, Entra ID auth to storage, soft-delete recovery
-    instead of purges, resource groups kept while they hold anything, pinned version."""
+    instead of purges, resource groups kept while they hold anything (the stack pins its version)."""
     azure = spec.clouds.azure
     assert azure is not None, "configure_azure_stack called for an environment without Azure"
     provider = AzurermProvider(
@@ -162,9 +162,6 @@ def configure_azure_stack(stack: TerraformStack, spec: PlatformSpec, namer: Name
             )
         ],
     )
-    source, version = PROVIDER_PINS["azure"]
-    stack.add_override("terraform.required_providers.azurerm.source", source)
-    stack.add_override("terraform.required_providers.azurerm.version", version)
     return provider
 
 

@@ -65,7 +65,7 @@ from cdktn_provider_google.storage_bucket_iam_member import StorageBucketIamMemb
 from constructs import Construct
 
 from blueprint.naming import Namer
-from blueprint.spec import PROVIDER_PINS, PlatformSpec
+from blueprint.spec import PlatformSpec
 
 MANAGED_BY = "platform-blueprint"
 LOG_BUCKET_DOMAIN, LOG_BUCKET_PURPOSE = "logs", "access"
@@ -232,7 +232,7 @@ def deletion_policy(protected: bool) -> str:
 
 
 def configure_gcp_stack(stack: TerraformStack, spec: PlatformSpec, namer: Namer) -> GoogleProvider:
-    """The google provider of one stack: project, region, default labels, pinned version."""
+    """The google provider of one stack: project, region, default labels (the stack pins its version)."""
     gcp = spec.clouds.gcp
     assert gcp is not None, "configure_gcp_stack called for an environment without GCP"
     provider = GoogleProvider(
@@ -244,9 +244,6 @@ def configure_gcp_stack(stack: TerraformStack, spec: PlatformSpec, namer: Namer)
         # The provider's own goog-terraform-provisioned label would be one more, unrequested label.
         add_terraform_attribution_label=False,
     )
-    source, version = PROVIDER_PINS["gcp"]
-    stack.add_override("terraform.required_providers.google.source", source)
-    stack.add_override("terraform.required_providers.google.version", version)
     return provider
 
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 import hashlib
 import os
 import platform
-import signal
 import socket
 import subprocess
 import time
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+
+from blueprint.emulator import free_port, terminate_process_group
 
 START_TIMEOUT_S = 20.0
 STOP_TIMEOUT_S = 10.0
@@ -53,12 +54,6 @@ def tansu_binary() -> Path:
     return path
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _accepts(port: int) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.5):
@@ -71,7 +66,7 @@ def start(workdir: Path) -> Broker:
     """Start Tansu on a free 127.0.0.1 port with memory storage; wait until it accepts connections."""
     binary = tansu_binary()
     workdir.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
+    port = free_port()
     url = f"tcp://127.0.0.1:{port}"
     log_file = workdir / "tansu.log"
     cmd = [
@@ -105,25 +100,8 @@ def start(workdir: Path) -> Broker:
 
 
 def stop_pid(pid: int) -> None:
-    """SIGTERM the broker's process group, wait (bounded), then SIGKILL; reap it."""
-    try:
-        os.killpg(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    deadline = time.monotonic() + STOP_TIMEOUT_S
-    while time.monotonic() < deadline:
-        try:
-            waited, _ = os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if waited == pid:
-            return
-        time.sleep(0.05)
-    try:
-        os.killpg(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-    except (ProcessLookupError, ChildProcessError):
-        return
+    """Stop the broker by its PID (its process group), bounded, the way the emulator is stopped."""
+    terminate_process_group(pid)
 
 
 def stop(broker: Broker) -> None:
