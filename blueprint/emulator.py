@@ -165,7 +165,23 @@ def ensure(workdir: Path) -> Emulator:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if emu := running(workdir):
             return emu
+        if (pid := _recorded_pid(workdir)) is not None:
+            # Alive but not answering: a second emulator would start from nothing and the first (with
+            # every bucket and state object) would be orphaned. Say so instead.
+            raise EmulatorError(
+                f"the emulator of {workdir} (pid {pid}) is running but does not answer",
+                fix="wait for the machine to calm down and re-run, or `blueprint down` to stop it",
+            )
         return start(workdir)
+
+
+def _recorded_pid(workdir: Path) -> int | None:
+    """The PID of the emulator recorded in `workdir` when that process is alive and is ours."""
+    try:
+        pid = json.loads(_state_path(workdir).read_text()).get("pid")
+    except (OSError, ValueError):
+        return None
+    return pid if isinstance(pid, int) and _pid_alive(pid) and _is_our_emulator(pid) else None
 
 
 def _which_var() -> str:

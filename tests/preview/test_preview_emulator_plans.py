@@ -4,7 +4,7 @@ A throwaway repository holds a copy of the project. Its head commit, against the
 - adds a bucket (zone `landing`) and deletes one (zone `analytics`) in modules/lake/aws.py,
 - forces a replacement (the `curated` bucket gets another name: `bucket` forces a new bucket),
 - changes settings in environments/local.yaml (noncurrent versions 7 -> 14 days: the lifecycle rules;
-  KMS key deletion window 7 -> 10 days: the foundation's key).
+  KMS key deletion window 7 -> 10 days: the foundation's two keys, data and logs).
 The preview applies base once to a fresh emulator and plans head once (the lifecycle rules cost ~55 s to
 apply on any emulator), for the `local` environment only.
 """
@@ -80,7 +80,7 @@ def test_header_and_totals(scenario: Scenario) -> None:
         f"base `{scenario.base[:7]}` → head `{scenario.head[:7]}`. Planned on the emulator"
     )
     assert "the base revision's affected stacks were applied to a fresh emulator" in lines[3]
-    assert "**Total: create 8 · update 3 · replace 8 · delete 8**" in lines
+    assert "**Total: create 8 · update 4 · replace 8 · delete 8**" in lines
     assert scenario.result.comment.level == "full" and not scenario.result.comment.omitted
 
 
@@ -124,11 +124,11 @@ def test_counts_per_environment_and_stack(scenario: Scenario) -> None:
     assert env[2:6] == [
         "| stack | how | create | update | replace | delete |",
         "|---|---|--:|--:|--:|--:|",
-        "| `local-aws-foundation` | plan (emulator) | 0 | 1 | 0 | 0 |",
+        "| `local-aws-foundation` | plan (emulator) | 0 | 2 | 0 | 0 |",
         "| `local-aws-lake` | plan (emulator) | 8 | 2 | 8 | 8 |",
     ]
     assert "#### `local-aws-foundation` · plan (emulator) · stack changed" in env
-    assert "create 0 · update 1 · replace 0 · delete 0" in env
+    assert "create 0 · update 2 · replace 0 · delete 0" in env
     assert "#### `local-aws-lake` · plan (emulator) · stack changed" in env
     assert any(
         ln.startswith("create 8 · update 2 · replace 8 · delete 8 · outputs changing: `analytics_bucket`")
@@ -140,6 +140,7 @@ def test_changed_attribute_names(scenario: Scenario) -> None:
     rows = scenario.lines
     expected = [
         rf"\| update \| `aws_kms_key\.foundation_data_key_{HEX}` \| `deletion_window_in_days` \|",
+        rf"\| update \| `aws_kms_key\.foundation_logs_key_{HEX}` \| `deletion_window_in_days` \|",
         rf"\| update \| `aws_s3_bucket_lifecycle_configuration\.lake_raw_lifecycle_{HEX}` "
         r"\(`acme-local-lake-raw`\) \| `rule\.noncurrent_version_expiration\.noncurrent_days` \|",
         rf"\| update \| `aws_s3_bucket_lifecycle_configuration\.lake_artifacts_lifecycle_{HEX}` "
@@ -164,7 +165,7 @@ def test_mermaid_diagram(scenario: Scenario) -> None:
     text = scenario.result.comment.text
     block = text[text.index("```mermaid") : text.index("```", text.index("```mermaid") + 3)]
     assert "graph LR" in block
-    assert 's_local_aws_foundation["local-aws-foundation<br/>update 1"]' in block
+    assert 's_local_aws_foundation["local-aws-foundation<br/>update 2"]' in block
     assert 's_local_aws_lake["local-aws-lake<br/>create 8, update 2, replace 8, delete 8"]' in block
     assert "s_local_aws_foundation --> s_local_aws_lake" in block
     assert "class s_local_aws_lake danger" in block
