@@ -54,3 +54,13 @@ if [ "$(cat .tools/cdktn/.version 2>/dev/null)" != "$CDKTN_CLI_VERSION $NODE_PAC
   npm install --silent --no-audit --no-fund --prefix .tools/cdktn "$NODE_PACKAGE" "cdktn-cli@$CDKTN_CLI_VERSION"
   echo "$CDKTN_CLI_VERSION $NODE_PACKAGE" > .tools/cdktn/.version
 fi
+
+# Azurite, the Azure Blob emulator of the runtime tier (tests/blueprint/storage_emulators.py). It needs
+# Node >= 22: the same Node package is installed in its prefix, so the tests run it with
+# .tools/azurite/node_modules/.bin/node and never depend on the machine's Node.
+AZURITE_VERSION=3.37.0
+if [ "$(cat .tools/azurite/.version 2>/dev/null)" != "$AZURITE_VERSION $NODE_PACKAGE" ]; then
+  mkdir -p .tools/azurite
+  npm install --silent --no-audit --no-fund --prefix .tools/azurite "$NODE_PACKAGE" "azurite@$AZURITE_VERSION"
+  echo "$AZURITE_VERSION $NODE_PACKAGE" > .tools/azurite/.version
+fi
