@@ -85,9 +85,11 @@ def free_port() -> int:
 
 
 def is_healthy(endpoint: str, timeout: float = 2.0, ca_bundle: str | None = None) -> bool:
-    """True when the endpoint answers HTTP (moto answers / with 200; LocalStack has /_localstack/health)."""
+    """True when the endpoint answers HTTP (moto answers any path; LocalStack has /_localstack/health)."""
     context = ssl.create_default_context(cafile=ca_bundle) if ca_bundle else None
-    for path in ("/moto-api/data.json", "/_localstack/health", "/"):
+    # Cheap paths only: /moto-api/data.json serializes the whole emulator state, which takes longer
+    # than the timeout once a few environments are deployed (and a live emulator looked dead).
+    for path in ("/_localstack/health", "/"):
         try:
             with urllib.request.urlopen(endpoint + path, timeout=timeout, context=context) as resp:
                 if resp.status < 500:

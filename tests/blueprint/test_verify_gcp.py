@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from types import SimpleNamespace
 
@@ -27,6 +28,7 @@ from blueprint.verify_gcp import (
 pytestmark = pytest.mark.runtime
 
 SPEC = load_env("dev")
+CLI = (sys.executable, "-m", "blueprint.cli")
 NAMER = Namer(SPEC.prefix, SPEC.name)
 # Settings fake-gcs-server does not keep (it answers with `versioning` only): pinned, so that an emulator
 # release that starts reporting one of them is noticed and the test tightened.
@@ -159,3 +161,39 @@ def test_environment_without_gcp_is_refused() -> None:
         pytest.fail("environments/local.yaml enables GCP: pick an AWS-only spec for this test")
     with pytest.raises(ValueError, match=r"set clouds\.gcp\.enabled: true"):
         verify_gcs(SimpleNamespace(), local)
+
+
+def test_cli_verifies_the_lake_on_an_emulator_and_keeps_unreported_settings_apart(
+    server: storage_emulators.Server, lake: list[str]
+) -> None:
+    import os
+    import subprocess
+
+    proc = subprocess.run(
+        [*CLI, "verify", "--env", SPEC.name, "--cloud", "gcp", "--endpoint", server.endpoint],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "200"},
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "not checkable" in proc.stdout and "FAILED" not in proc.stdout
+    assert all(bucket in proc.stdout for bucket in lake)
+
+
+def test_cli_refuses_an_azure_emulator_without_its_key() -> None:
+    import os
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if k != "BLUEPRINT_AZURE_STORAGE_KEY"}
+    proc = subprocess.run(
+        [*CLI, "verify", "--env", "dev", "--cloud", "azure", "--endpoint", "http://127.0.0.1:9"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
+    )
+    assert proc.returncode == 2 and "BLUEPRINT_AZURE_STORAGE_KEY" in proc.stderr
+    assert "Traceback" not in proc.stderr
