@@ -25,7 +25,7 @@ from blueprint.spec import load_env
 from blueprint.terraform import Target, TerraformRunner
 
 pytestmark = pytest.mark.apply
-SKIPPED_DOMAINS = ("warehouse", "streaming", "orchestration", "serving")
+SKIPPED_DOMAINS = ("streaming", "orchestration")  # local applies warehouse and serving
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +128,7 @@ def test_renders_what_outputs_provide_and_changes_nothing_twice(outputs_dir: Pat
     for domain in SKIPPED_DOMAINS:
         note = f"{domain}: no outputs for stack local-aws-{domain}"
         assert any(n.startswith(note) for n in summary["notes"])
-    assert not (rendered / "warehouse" / "profiles.yml").exists()  # no warehouse outputs: skipped
+    assert (rendered / "warehouse" / "profiles.yml").exists()  # local applies Glue and Athena
 
     second = run_playbook(
         tmp_path,
