@@ -513,21 +513,8 @@ class AzureFoundation(Construct):
 
         # --- keys: RBAC-authorized vault, purge protection, private only
         client = DataAzurermClientConfig(self, "client")
-        self.vault = KeyVault(
-            self,
-            "vault",
-            name=ids.vault,
-            resource_group_name=rg,
-            location=ids.location,
-            tenant_id=client.tenant_id,
-            sku_name="premium",
-            rbac_authorization_enabled=True,
-            purge_protection_enabled=True,
-            soft_delete_retention_days=90,
-            public_network_access_enabled=False,
-            network_acls=KeyVaultNetworkAcls(default_action="Deny", bypass="AzureServices"),
-            tags=tags(spec),
-            lifecycle=protect(spec),
+        self.vault = secure_key_vault(
+            self, "vault", ids, name=ids.vault, resource_group=rg, tenant_id=client.tenant_id, sku="premium"
         )
         # Terraform itself creates and rotates the keys: Crypto Officer on this vault only.
         deployer = RoleAssignment(
@@ -655,3 +642,26 @@ class AzureFoundation(Construct):
         SubnetNatGatewayAssociation(
             self, "nat_workloads", subnet_id=self.subnets[WORKLOADS_SUBNET].id, nat_gateway_id=self.nat.id
         )
+
+
+def secure_key_vault(
+    scope: Construct, id_: str, ids: AzureIds, *, name: str, resource_group: str, tenant_id: str, sku: str
+) -> KeyVault:
+    """A Key Vault with the project's defaults: RBAC, purge protection, 90-day soft delete, no public
+    network access, firewall default Deny, tags, prevent_destroy when protected."""
+    return KeyVault(
+        scope,
+        id_,
+        name=name,
+        resource_group_name=resource_group,
+        location=ids.location,
+        tenant_id=tenant_id,
+        sku_name=sku,
+        rbac_authorization_enabled=True,
+        purge_protection_enabled=True,
+        soft_delete_retention_days=90,
+        public_network_access_enabled=False,
+        network_acls=KeyVaultNetworkAcls(default_action="Deny", bypass="AzureServices"),
+        tags=tags(ids.spec),
+        lifecycle=protect(ids.spec),
+    )

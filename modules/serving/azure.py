@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from cdktn_provider_azurerm.application_insights import ApplicationInsights
 from cdktn_provider_azurerm.data_azurerm_client_config import DataAzurermClientConfig
-from cdktn_provider_azurerm.key_vault import KeyVault, KeyVaultNetworkAcls
 from cdktn_provider_azurerm.machine_learning_workspace import (
     MachineLearningWorkspace,
     MachineLearningWorkspaceEncryption,
@@ -39,6 +38,7 @@ from modules.foundation.azure import (
     output,
     private_endpoint,
     protect,
+    secure_key_vault,
     tags,
 )
 
@@ -57,21 +57,14 @@ class AzureServing(Construct):
         identity = ids.identity_id("serving")
         name = namer.azure_ml_workspace()
         vault_name = namer.azure_key_vault(SERVING_VAULT_PURPOSE)
-        self.vault = KeyVault(
+        self.vault = secure_key_vault(
             self,
             "vault",
+            ids,
             name=vault_name,
-            resource_group_name=rg,
-            location=ids.location,
+            resource_group=rg,
             tenant_id=DataAzurermClientConfig(self, "client").tenant_id,  # the spec has no tenant
-            sku_name="standard",
-            rbac_authorization_enabled=True,
-            purge_protection_enabled=True,
-            soft_delete_retention_days=90,
-            public_network_access_enabled=False,
-            network_acls=KeyVaultNetworkAcls(default_action="Deny", bypass="AzureServices"),
-            tags=tags(spec),
-            lifecycle=protect(spec),
+            sku="standard",
         )
         self.storage = SecureStorageAccount(
             self,
