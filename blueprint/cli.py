@@ -18,6 +18,7 @@ from botocore.exceptions import BotoCoreError
 from rich.console import Console
 from rich.table import Table
 
+from blueprint import terraform
 from blueprint.errors import BlueprintError
 from blueprint.policy_cli import check
 from blueprint.preview_cli import affected, preview
@@ -548,16 +549,23 @@ app.command()(preview)
 
 
 class Terminated(SystemExit):
-    """SIGTERM: terraform children got it too and stop gracefully (state written, lock released);
-    raising lets deploy wait for them and record the failure in the ledger before we exit."""
+    """SIGTERM: running applies are asked to stop gracefully (state written, lock released); raising
+    lets deploy wait for them and record the failure in the ledger before we exit."""
 
 
 def _terminate(signum: int, _frame: Any) -> None:
+    terraform.interrupt_applies()
     raise Terminated(128 + signum)
+
+
+def _interrupt(_signum: int, _frame: Any) -> None:
+    terraform.interrupt_applies()  # applies run in their own session: Ctrl-C does not reach them
+    raise KeyboardInterrupt
 
 
 def main() -> None:
     signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, _interrupt)
     try:
         app()
     except BlueprintError as exc:

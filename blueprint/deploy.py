@@ -240,7 +240,7 @@ def apply_all(
         for thread in threads:
             thread.join()
     except BaseException:
-        # Interrupted (SIGTERM/SIGINT reach terraform too): let every terraform finish its graceful stop,
+        # Interrupted (the CLI asked every terraform apply to stop): let each finish its graceful stop,
         # so state is written and locks are released before we report the failure.
         failed.set()
         for thread in threads:

@@ -16,6 +16,7 @@ import fcntl
 import json
 import os
 import shutil
+import signal
 import subprocess
 import threading
 from collections.abc import Mapping
@@ -38,6 +39,22 @@ OFFLINE_ACCESS_KEY = "offline-plan-no-credentials"
 # a dependent stack may start before they finish (the provider waits ~55 s on S3 lifecycle rules).
 SETTLE_ONLY_TYPES = frozenset({"aws_s3_bucket_lifecycle_configuration"})
 DEFAULT_TIMEOUT_S = 1800
+
+# Running applies, each in its own session: a signal sent to our process group (a CI runner's cancel,
+# `kill -TERM -pgid`) must not reach terraform's provider plugins, which would die mid-call and leave a
+# created resource out of the state. Terraform itself is stopped by `interrupt_applies()`.
+_APPLIES: set[subprocess.Popen[str]] = set()
+_APPLIES_LOCK = threading.Lock()
+
+
+def interrupt_applies() -> int:
+    """Ask every running `terraform apply` to stop gracefully (SIGINT: terraform finishes what is in
+    flight, writes the state and releases the lock). Returns how many were asked."""
+    with _APPLIES_LOCK:
+        running = [p for p in _APPLIES if p.poll() is None]
+    for proc in running:
+        proc.send_signal(signal.SIGINT)  # a no-op when it has just exited
+    return len(running)
 
 
 def default_workdir() -> Path:
@@ -298,9 +315,12 @@ class TerraformRunner:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 text=True,
+                start_new_session=True,
             )
         except FileNotFoundError:
             raise _terraform_missing(self.binary) from None
+        with _APPLIES_LOCK:
+            _APPLIES.add(proc)
         watchdog = threading.Timer(DEFAULT_TIMEOUT_S, proc.kill)
         watchdog.start()
         waiting_for: set[str] = {a for a, t in (planned or set()) if t not in SETTLE_ONLY_TYPES}
@@ -335,6 +355,8 @@ class TerraformRunner:
             returncode = proc.wait()
         finally:
             watchdog.cancel()
+            with _APPLIES_LOCK:
+                _APPLIES.discard(proc)
         if returncode != 0:
             text = "\n\n".join(errors) or "\n".join(messages[-30:])
             raise self._error(stack_dir, "apply", subprocess.CompletedProcess(cmd, returncode, text, text))

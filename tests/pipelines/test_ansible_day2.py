@@ -18,6 +18,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 import pytest
+import yaml
 from ansible_playbook import run_playbook
 
 from blueprint import emulator, local_env
@@ -128,7 +129,13 @@ def test_renders_what_outputs_provide_and_changes_nothing_twice(outputs_dir: Pat
     for domain in SKIPPED_DOMAINS:
         note = f"{domain}: no outputs for stack local-aws-{domain}"
         assert any(n.startswith(note) for n in summary["notes"])
-    assert (rendered / "warehouse" / "profiles.yml").exists()  # local applies Glue and Athena
+    # local applies Glue and Athena, not Redshift: an Athena profile only.
+    warehouse = {k: v["value"] for k, v in raw["local-aws-warehouse"].items()}
+    profiles = yaml.safe_load((rendered / "warehouse" / "profiles.yml").read_text())
+    assert set(profiles["platform"]["outputs"]) == {"athena"}
+    athena = profiles["platform"]["outputs"]["athena"]
+    assert athena["work_group"] == warehouse["athena_workgroup"]
+    assert athena["schema"] == warehouse["glue_databases"][0]
 
     second = run_playbook(
         tmp_path,
