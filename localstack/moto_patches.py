@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import unquote
 
 import moto
 
@@ -180,6 +181,72 @@ def sagemaker_delete_model_package_group() -> None:
     SageMakerResponse.delete_model_package_group = delete_model_package_group  # type: ignore[attr-defined]
 
 
+def kafka_describe_cluster() -> None:
+    """MSK DescribeCluster/DescribeClusterV2: moto creates clusters CREATING and never moves them on, so
+    the AWS provider waits for ACTIVE until it times out; and describing a deleted cluster crashes
+    (500, KeyError), so it waits for the deletion until it gives up. Fixed: a CREATING cluster is ACTIVE
+    the first time it is described (AWS takes minutes; nothing else differs), an unknown one is 404
+    NotFoundException."""
+    from moto.kafka.exceptions import NotFoundException
+    from moto.kafka.models import KafkaBackend
+
+    for name in ("describe_cluster", "describe_cluster_v2"):
+        original = getattr(KafkaBackend, name)
+        if getattr(original, "_blueprint_patched", False):
+            continue
+
+        def describe(self: Any, cluster_arn: str, _original: Any = original) -> Any:
+            cluster = self.clusters.get(cluster_arn)
+            if cluster is None:
+                raise NotFoundException(f"Resource not found: {cluster_arn}")
+            if cluster.state == "CREATING":
+                cluster.state = "ACTIVE"
+            return _original(self, cluster_arn)
+
+        describe._blueprint_patched = True  # type: ignore[attr-defined]
+        setattr(KafkaBackend, name, describe)
+
+
+KAFKA_BOOTSTRAP_ENV = "BLUEPRINT_KAFKA_BOOTSTRAP"
+
+
+def kafka_get_bootstrap_brokers() -> None:
+    """MSK GetBootstrapBrokers: not implemented by moto (500), so no MSK cluster can be read. Fixed: it
+    answers the broker string of each authentication the cluster has (IAM on serverless; TLS and IAM
+    when provisioned). The brokers are `$BLUEPRINT_KAFKA_BOOTSTRAP` when the emulator was started with
+    it (a real Kafka-compatible broker on 127.0.0.1), else AWS-shaped names nothing listens on."""
+    import os
+
+    from moto.kafka.exceptions import NotFoundException
+    from moto.kafka.responses import KafkaResponse
+
+    if hasattr(KafkaResponse, "get_bootstrap_brokers"):
+        return
+
+    def get_bootstrap_brokers(self: Any) -> str:
+        arn = unquote(self.parsed_url.path.split("/clusters/")[-1]).removesuffix("/bootstrap-brokers")
+        cluster = self.kafka_backend.clusters.get(arn)
+        if cluster is None:
+            raise NotFoundException(f"Resource not found: {arn}")
+        name, region = cluster.cluster_name, cluster.region_name
+        domain = f"{name}.{cluster.cluster_id[:6]}.c2.kafka.{region}.amazonaws.com"
+
+        def brokers(port: int) -> str:
+            if os.environ.get(KAFKA_BOOTSTRAP_ENV):
+                return os.environ[KAFKA_BOOTSTRAP_ENV]
+            return ",".join(f"b-{i + 1}.{domain}:{port}" for i in range(cluster.number_of_broker_nodes or 1))
+
+        if cluster.cluster_type == "SERVERLESS":
+            return json.dumps({"bootstrapBrokerStringSaslIam": brokers(9098)})
+        auth = cluster.client_authentication or {}
+        answer = {"bootstrapBrokerStringTls": brokers(9094)}
+        if (auth.get("sasl") or {}).get("iam", {}).get("enabled"):
+            answer["bootstrapBrokerStringSaslIam"] = brokers(9098)
+        return json.dumps(answer)
+
+    KafkaResponse.get_bootstrap_brokers = get_bootstrap_brokers  # type: ignore[attr-defined]
+
+
 PATCHES: tuple[Callable[[], None], ...] = (
     s3_bucket_policy_deny_with_unsupported_condition,
     s3_put_bucket_logging_with_wildcard_principal,
@@ -187,6 +254,8 @@ PATCHES: tuple[Callable[[], None], ...] = (
     sagemaker_create_model_network_isolation,
     ec2_security_group_rule_prefix_list_description,
     sagemaker_delete_model_package_group,
+    kafka_describe_cluster,
+    kafka_get_bootstrap_brokers,
 )
 
 

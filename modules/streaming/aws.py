@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from cdktn import Fn, TerraformResourceLifecycle, Token
 from cdktn_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktn_provider_aws.data_aws_msk_bootstrap_brokers import DataAwsMskBootstrapBrokers
 from cdktn_provider_aws.msk_cluster import (
     MskCluster,
     MskClusterBrokerNodeGroupInfo,
@@ -109,8 +110,9 @@ class AwsStreaming(Construct):
                 ],
                 lifecycle=TerraformResourceLifecycle(prevent_destroy=spec.protection.stateful),
             )
-            # MSK Serverless exposes its bootstrap brokers only through the aws_msk_bootstrap_brokers data
-            # source, which stacks here never use: clients call kafka:GetBootstrapBrokers with the ARN.
+            # MSK Serverless has no bootstrap attribute: the data source asks GetBootstrapBrokers.
+            brokers = DataAwsMskBootstrapBrokers(self, "bootstrap_brokers", cluster_arn=self.cluster.arn)
+            output(self, "bootstrap_brokers_sasl_iam", brokers.bootstrap_brokers_sasl_iam)
         output(self, "cluster_arn", self.cluster.arn)
         output(self, "cluster_name", self.cluster.cluster_name)
         output(self, "security_group_id", self.security_group.group.id)

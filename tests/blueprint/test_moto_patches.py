@@ -78,6 +78,22 @@ with mock_aws():
         result["groups_after_delete"] = len(sm.list_model_package_groups()["ModelPackageGroupSummaryList"])
     except Exception as exc:
         result["groups_after_delete"] = type(exc).__name__
+    kafka = boto3.client("kafka", region_name="us-east-1")
+    serverless = kafka.create_cluster_v2(ClusterName="k", Serverless={{"VpcConfigs": [{{"SubnetIds": ["s"]}}],
+        "ClientAuthentication": {{"Sasl": {{"Iam": {{"Enabled": True}}}}}}}})["ClusterArn"]
+    result["msk_state"] = kafka.describe_cluster_v2(ClusterArn=serverless)["ClusterInfo"]["State"]
+    try:
+        brokers = kafka.get_bootstrap_brokers(ClusterArn=serverless)
+        result["msk_brokers"] = brokers["BootstrapBrokerStringSaslIam"]
+    except Exception as exc:
+        result["msk_brokers"] = type(exc).__name__
+    kafka.delete_cluster(ClusterArn=serverless)
+    try:
+        kafka.describe_cluster_v2(ClusterArn=serverless)
+        result["msk_deleted"] = "still there"
+    except Exception as exc:
+        code = getattr(exc, "response", {{}}).get("Error", {{}}).get("Code")
+        result["msk_deleted"] = code or type(exc).__name__
     print(json.dumps(result))
 """
 
@@ -89,12 +105,17 @@ def run(mode: str) -> dict[str, str]:
         text=True,
         timeout=120,
         check=True,
-        env={"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x", "PATH": "/usr/bin:/bin"},
+        env={
+            "AWS_ACCESS_KEY_ID": "x",
+            "AWS_SECRET_ACCESS_KEY": "x",
+            "PATH": "/usr/bin:/bin",
+            "BLUEPRINT_KAFKA_BOOTSTRAP": "127.0.0.1:19092",
+        },
     )
     return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
 
 
-def test_patched_moto_accepts_tls_only_policies_logging_and_autoscaling_tags() -> None:
+def test_patched_moto_behaves_like_aws() -> None:
     assert run("patched") == {
         "put_with_tls_policy": "v",
         "logging": "bp-logs",
@@ -102,6 +123,9 @@ def test_patched_moto_accepts_tls_only_policies_logging_and_autoscaling_tags() -
         "network_isolation": True,
         "prefix_list_rule": ["to S3"],
         "groups_after_delete": 0,
+        "msk_state": "ACTIVE",
+        "msk_brokers": "127.0.0.1:19092",
+        "msk_deleted": "NotFoundException",
     }
 
 
@@ -113,6 +137,9 @@ def test_unpatched_moto_still_has_the_bugs() -> None:
     assert result["groups_after_delete"] in ("ClientError", "NotImplementedError")  # 500 in the server
     assert result["put_with_tls_policy"] == "ClientError"  # every request denied
     assert result["logging"] in ("ClientError", "AttributeError")  # crash on Principal "*" (500 in server)
+    assert result["msk_state"] == "CREATING"  # and it stays so
+    assert result["msk_brokers"] == "NotImplementedError"  # 500 in the server
+    assert result["msk_deleted"] == "KeyError"  # 500 in the server
 
 
 def test_patches_refuse_another_moto_version(monkeypatch: pytest.MonkeyPatch) -> None:

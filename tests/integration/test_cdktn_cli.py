@@ -68,6 +68,7 @@ def test_cdktn_deploy_from_the_repo_root(tmp_path: Path) -> None:
             "local-aws-foundation": False,
             "local-aws-lake": False,
             "local-aws-warehouse": True,  # not deployed by cdktn: planned from the foundation's outputs
+            "local-aws-streaming": True,
             "local-aws-serving": True,
         }
     finally:

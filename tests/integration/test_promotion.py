@@ -81,10 +81,12 @@ def test_deploy_records_the_ledger(specs: dict[str, PlatformSpec], world: dict[s
     assert [e["result"] for e in entries] == ["succeeded"]
     entry = entries[0]
     assert entry["bundle"] == result.bundle.digest and entry["commit"] == result.commit
-    assert set(entry["stacks"]) == {f"local-aws-{d}" for d in ("foundation", "lake", "warehouse", "serving")}
+    assert set(entry["stacks"]) == {
+        f"local-aws-{d}" for d in ("foundation", "lake", "warehouse", "streaming", "serving")
+    }
     assert entry["stacks"]["local-aws-lake"]["counts"]["create"] == 32
     # The readers of the foundation's outputs were planned once it was applied: their plans are recorded.
-    for reader in ("local-aws-warehouse", "local-aws-serving"):
+    for reader in ("local-aws-warehouse", "local-aws-streaming", "local-aws-serving"):
         assert entry["stacks"][reader]["counts"]["create"] > 0 and entry["stacks"][reader]["plan_digest"]
     assert all(c.ok for c in verify_aws(s3, specs["local"]))
     bundle_dir = world["home"] / "bundles" / result.bundle.digest

@@ -54,7 +54,7 @@ ALL_DOMAINS = ("foundation", "lake", "warehouse", "streaming", "orchestration", 
 # env -> (az_count, nat_gateway, enabled domains), as written in environments/<env>.yaml
 NETWORKS = {
     "dev": (3, False, ALL_DOMAINS),
-    "local": (2, False, ("foundation", "lake", "warehouse", "serving")),
+    "local": (2, False, ("foundation", "lake", "warehouse", "streaming", "serving")),
     "prod": (3, True, ALL_DOMAINS),
     "staging": (3, False, ALL_DOMAINS),
 }

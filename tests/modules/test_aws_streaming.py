@@ -21,14 +21,20 @@ def _sid(env: str) -> str:
 def test_dev_is_msk_serverless_with_iam_in_the_private_subnets(domains_synth):
     stack = _sid("dev")
     assert domains_synth.resources(stack, "aws_msk_cluster") == {}
-    _, cluster = domains_synth.only(stack, "aws_msk_serverless_cluster")
+    cluster_lid, cluster = domains_synth.only(stack, "aws_msk_serverless_cluster")
     assert cluster["cluster_name"] == "acme-dev-kafka"
     assert cluster["client_authentication"]["sasl"]["iam"]["enabled"] is True
     sg_lid, _ = domains_synth.only(stack, "aws_security_group")
     assert cluster["vpc_config"][0]["subnet_ids"] == "${var.foundation__private_subnet_ids}"
     assert cluster["vpc_config"][0]["security_group_ids"] == [f"${{aws_security_group.{sg_lid}.id}}"]
     outputs = domains_synth.stack(stack)["output"]
-    assert "cluster_arn" in outputs and "bootstrap_brokers_sasl_iam" not in outputs
+    assert "cluster_arn" in outputs
+    # Serverless has no bootstrap attribute: the data source reads them from the cluster it names.
+    ((data_lid, data),) = domains_synth.stack(stack)["data"]["aws_msk_bootstrap_brokers"].items()
+    assert data["cluster_arn"] == f"${{aws_msk_serverless_cluster.{cluster_lid}.arn}}"
+    assert outputs["bootstrap_brokers_sasl_iam"]["value"] == (
+        f"${{data.aws_msk_bootstrap_brokers.{data_lid}.bootstrap_brokers_sasl_iam}}"
+    )
     assert set(domains_synth.stack(stack)["variable"]) == {
         "foundation__private_subnet_ids",
         "foundation__vpc_id",

@@ -12,9 +12,11 @@ import platform
 import socket
 import subprocess
 import time
+import uuid
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from blueprint.emulator import free_port, terminate_process_group
 
@@ -106,3 +108,33 @@ def stop_pid(pid: int) -> None:
 
 def stop(broker: Broker) -> None:
     stop_pid(broker.pid)
+
+
+def round_trip(client_kwargs: dict[str, Any], topic: str) -> bool:
+    """Produce a fresh message to `topic` with the given kafka-python client settings and consume it back
+    in a new group; True when it came back (bounded: the consumer gives up after 20 s of silence)."""
+    from kafka import KafkaConsumer, KafkaProducer
+
+    payload = uuid.uuid4().hex.encode()
+    producer = KafkaProducer(**client_kwargs)
+    try:
+        producer.send(topic, key=b"k", value=payload).get(timeout=30)
+        producer.flush(timeout=30)
+    finally:
+        producer.close(timeout=10)
+    consumer = KafkaConsumer(
+        topic,
+        group_id=f"test-{uuid.uuid4().hex[:8]}",
+        auto_offset_reset="earliest",
+        consumer_timeout_ms=20_000,
+        # Tansu holds the first JoinGroup for the whole rebalance timeout (kafka-python sends
+        # max_poll_interval_ms, 300 s by default): keep it short so the group forms in ~2 s.
+        max_poll_interval_ms=2_000,
+        session_timeout_ms=6_000,
+        heartbeat_interval_ms=500,
+        **client_kwargs,
+    )
+    try:
+        return any(m.value == payload for m in consumer)  # the iterator stops after 20 s without one
+    finally:
+        consumer.close()

@@ -1,18 +1,17 @@
 """The day-2 playbook renders client configuration from the real outputs of a `local` deployment.
 
 The outputs come from applying the real local stacks on the embedded emulator once per module
-(`blueprint.local_env.up` with a tmp workdir and outdir; ~90 s), then `terraform output -json` per
+(`blueprint.local_env.up` with a tmp workdir and outdir; ~2 min), then `terraform output -json` per
 stack, exactly what a user would hand the playbook. `down` runs at teardown. No session fixture for a
-deployed local environment exists in tests/integration, so this module deploys its own.
+deployed local environment exists in tests/integration, so this module deploys its own. The emulator
+is started with BLUEPRINT_KAFKA_BOOTSTRAP naming a real Kafka-protocol broker (Tansu on 127.0.0.1), so
+the MSK Serverless cluster local applies answers that broker as its bootstrap brokers.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import signal
-import time
 from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
@@ -20,17 +19,28 @@ from pathlib import Path
 import pytest
 import yaml
 from ansible_playbook import run_playbook
+from kafka_broker import Broker, round_trip, start, stop
 
 from blueprint import emulator, local_env
 from blueprint.spec import load_env
 from blueprint.terraform import Target, TerraformRunner
 
 pytestmark = pytest.mark.apply
-SKIPPED_DOMAINS = ("streaming", "orchestration")  # local applies warehouse and serving
+SKIPPED_DOMAINS = ("orchestration",)  # local applies warehouse (no Redshift), streaming and serving
+KAFKA_BOOTSTRAP_ENV = "BLUEPRINT_KAFKA_BOOTSTRAP"  # read by localstack/moto_patches.py
 
 
 @pytest.fixture(scope="module")
-def outputs_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
+    running = start(tmp_path_factory.mktemp("tansu"))
+    try:
+        yield running
+    finally:
+        stop(running)
+
+
+@pytest.fixture(scope="module")
+def outputs_dir(tmp_path_factory: pytest.TempPathFactory, broker: Broker) -> Iterator[Path]:
     """`<stack>.json` files holding `terraform output -json` of every stack of a fresh local deployment."""
     spec = load_env("local")
     base = tmp_path_factory.mktemp("local-deploy")
@@ -38,7 +48,15 @@ def outputs_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     outputs.mkdir()
     # Started here and kept: `emulator.running()` forgets an emulator (deletes emulator.json) after one
     # slow health check on a busy machine, and `down` would then leave the moto server running.
-    emu = emulator.ensure(home)
+    previous = os.environ.get(KAFKA_BOOTSTRAP_ENV)
+    os.environ[KAFKA_BOOTSTRAP_ENV] = broker.bootstrap  # the emulator inherits it
+    try:
+        emu = emulator.ensure(home)
+    finally:
+        if previous is None:
+            os.environ.pop(KAFKA_BOOTSTRAP_ENV)
+        else:
+            os.environ[KAFKA_BOOTSTRAP_ENV] = previous
     try:
         result = local_env.up(spec, home, out, verify=False)
         runner = TerraformRunner(home, Target.EMULATOR, emu, region="us-east-1")
@@ -52,25 +70,7 @@ def outputs_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
             local_env.down(spec, home, out)
         finally:
             if emu.pid is not None:
-                _stop(emu.pid)
-
-
-def _stop(pid: int) -> None:
-    """Stop the emulator by its PID if `down` did not (SIGTERM to its group, bounded wait, SIGKILL)."""
-    try:
-        os.killpg(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            if os.waitpid(pid, os.WNOHANG)[0] == pid:
-                return
-        except ChildProcessError:
-            return
-        time.sleep(0.1)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pid, signal.SIGKILL)
+                emulator.terminate_process_group(emu.pid)
 
 
 def _render(tmp_path: Path, *extra: str) -> tuple[Path, str]:
@@ -184,3 +184,34 @@ def test_a_leaked_secret_fails_the_run_and_sensitive_outputs_are_dropped(tmp_pat
     )
     assert leaked.returncode != 0
     assert "looks like" in leaked.output or "the platform's clients authenticate with IAM" in leaked.output
+
+
+def test_local_msk_brokers_are_the_local_broker_topics_and_round_trip(
+    outputs_dir: Path, broker: Broker, tmp_path: Path
+) -> None:
+    """MSK Serverless applied on the emulator answers the local broker as its bootstrap brokers: the
+    playbook renders them (no local_kafka_bootstrap given), the topic job creates the spec's topics there
+    (a second run changes nothing) and a producer and a consumer use the rendered properties."""
+    from pipelines.kafka import topics as job
+
+    raw = json.loads((outputs_dir / "local-aws-streaming.json").read_text())
+    streaming = {k: v["value"] for k, v in raw.items()}
+    assert streaming["cluster_arn"].startswith("arn:aws:kafka:us-east-1:123456789012:serverless-cluster/")
+    assert streaming["bootstrap_brokers_sasl_iam"] == broker.bootstrap
+
+    rendered = tmp_path / "rendered"
+    run = run_playbook(tmp_path, "env_name=local", f"outputs_dir={outputs_dir}", f"render_dir={rendered}")
+    assert run.returncode == 0, run.output[-4000:]
+    props = job.parse_properties((rendered / "kafka" / "client.properties").read_text())
+    assert props["bootstrap.servers"] == broker.bootstrap
+
+    topics = load_env("local").domains.streaming.topics
+    admin = job.admin_client(props)
+    try:
+        first = job.ensure_topics(admin, topics)
+        second = job.ensure_topics(admin, topics)
+    finally:
+        admin.close()
+    assert {r.name: r.status for r in first} == {t.name: "created" for t in topics}
+    assert {r.status for r in second} == {"unchanged"}
+    assert round_trip(job.client_kwargs(props), topics[0].name)

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from ansible_playbook import REPO, run_playbook
-from kafka import KafkaConsumer, KafkaProducer
 from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
-from kafka_broker import Broker, start, stop
+from kafka_broker import Broker, round_trip, start, stop
 
 from blueprint.spec import load_env
 from pipelines.kafka import topics as job
@@ -134,28 +132,4 @@ def test_round_trip_with_the_properties_ansible_renders(broker: Broker, admin: A
     assert kwargs == {"bootstrap_servers": [broker.bootstrap], "security_protocol": "PLAINTEXT"}
 
     job.ensure_topics(admin, SPEC_TOPICS)
-    payload = uuid.uuid4().hex.encode()
-    producer = KafkaProducer(**kwargs)
-    try:
-        producer.send("ingest.events", key=b"k", value=payload).get(timeout=30)
-        producer.flush(timeout=30)
-    finally:
-        producer.close(timeout=10)
-    consumer = KafkaConsumer(
-        "ingest.events",
-        group_id=f"test-{uuid.uuid4().hex[:8]}",
-        auto_offset_reset="earliest",
-        consumer_timeout_ms=20_000,
-        # Tansu holds the first JoinGroup for the whole rebalance timeout (kafka-python sends
-        # max_poll_interval_ms, 300 s by default): keep it short so the group forms in ~2 s.
-        max_poll_interval_ms=2_000,
-        session_timeout_ms=6_000,
-        heartbeat_interval_ms=500,
-        **kwargs,
-    )
-    try:
-        # The iterator stops after 20 s without a message: the loop is bounded.
-        received = next((m.value for m in consumer if m.value == payload), None)
-    finally:
-        consumer.close()
-    assert received == payload
+    assert round_trip(kwargs, "ingest.events")
