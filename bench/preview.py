@@ -6,10 +6,16 @@ Run from the repo root:  .venv/bin/python bench/preview.py [--runs N] [--mode em
 
 Each scenario builds a throwaway git repository holding a copy of the project's tracked files, commits
 it as the base, commits a head change, and runs the whole preview N times (default 3) for the `local`
-environment: synthesis of both revisions (worktrees, fresh interpreters), a fresh emulator, the base
-applied to it, head planned, `show -json`, render. It prints figures only (median, min, max and the
-median of each phase); the 30 s target for a one-stack change is reported as 'meets' / 'misses',
-never as a failure. The exit code is non-zero only when a preview fails.
+environment. Modes:
+  emulator  self-contained: synthesis of both revisions (worktrees, fresh interpreters), a fresh
+            emulator, the base applied to it, head planned, `show -json`, render.
+  deployed  the PR workflow's shape: the base is deployed once before timing (`blueprint deploy`, not
+            timed, as an environment already is), then each preview synthesizes both revisions and
+            plans head against the deployed state (read-only), `show -json`, render.
+  offline   plans against empty state.
+It prints figures only (median, min, max and the median of each phase); the 30 s target for a one-stack
+change is reported as 'meets' / 'misses', never as a failure. The exit code is non-zero only when a
+preview fails.
 
 Scenarios (environment `local`):
   one-stack    lake noncurrent-version retention 7 -> 14 days: only local-aws-lake changes (its
@@ -91,22 +97,35 @@ def make_repo(dest: Path, changes: tuple[Callable[[Path], None], ...]) -> tuple[
     return dest, base, _git(dest, "rev-parse", "HEAD")
 
 
+def deploy_base(repo: Path, base: str, home: Path) -> float:
+    """Deploy the base revision's `local` to a fresh emulator in `home` (setup, not timed). Seconds."""
+    from blueprint import deploy, emulator
+    from blueprint.spec import load_spec
+
+    spec_file = home / "local.yaml"
+    home.mkdir(parents=True, exist_ok=True)
+    spec_file.write_text(_git(repo, "show", f"{base}:{LOCAL}"))
+    t0 = time.perf_counter()
+    emulator.ensure(home)
+    deploy.deploy(load_spec(spec_file), home, home / "out")
+    return time.perf_counter() - t0
+
+
 def run_scenario(name: str, runs: int, mode: str, work: Path) -> dict[str, Any]:
+    from blueprint import emulator
+
     repo, base, head = make_repo(work / name / "repo", SCENARIOS[name])
+    home = work / name / "home"
     seconds: list[float] = []
     phases: dict[str, list[float]] = {}
     stacks: list[str] = []
-    for i in range(runs):
-        out = work / name / f"out-{i}"
-        t0 = time.perf_counter()
-        result = preview(
-            PreviewOptions(base=base, head=head, repo=repo, out=out, envs={"local"}, mode=mode)  # type: ignore[arg-type]
-        )
-        seconds.append(time.perf_counter() - t0)
-        stacks = [s.stack for s in result.report.stacks]
-        for key, value in result.timings.items():
-            phases.setdefault(key, []).append(value)
-        print(f"  {name} run {i + 1}/{runs}: {seconds[-1]:.1f} s ({', '.join(stacks)})", flush=True)
+    try:
+        if mode == "deployed":
+            print(f"  {name}: base deployed in {deploy_base(repo, base, home):.1f} s (setup, not timed)")
+        for i in range(runs):
+            seconds.append(_one_run(name, i, runs, mode, (repo, base, head), work, home, phases, stacks))
+    finally:
+        emulator.stop(home)
     return {
         "scenario": name,
         "mode": mode,
@@ -119,12 +138,37 @@ def run_scenario(name: str, runs: int, mode: str, work: Path) -> dict[str, Any]:
     }
 
 
+def _one_run(
+    name: str,
+    i: int,
+    runs: int,
+    mode: str,
+    revision: tuple[Path, str, str],
+    work: Path,
+    home: Path,
+    phases: dict[str, list[float]],
+    stacks: list[str],
+) -> float:
+    repo, base, head = revision
+    out = work / name / f"out-{i}"
+    t0 = time.perf_counter()
+    result = preview(
+        PreviewOptions(base=base, head=head, repo=repo, out=out, envs={"local"}, mode=mode, home=home)  # type: ignore[arg-type]
+    )
+    seconds = time.perf_counter() - t0
+    stacks[:] = [s.stack for s in result.report.stacks]
+    for key, value in result.timings.items():
+        phases.setdefault(key, []).append(value)
+    print(f"  {name} run {i + 1}/{runs}: {seconds:.1f} s ({', '.join(stacks)})", flush=True)
+    return seconds
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--runs", type=int, default=3, help="previews per scenario (median reported)")
-    parser.add_argument("--mode", choices=("emulator", "offline"), default="emulator")
+    parser.add_argument("--mode", choices=("emulator", "deployed", "offline"), default="emulator")
     parser.add_argument("--scenario", action="append", choices=sorted(SCENARIOS), help="repeatable")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
     args = parser.parse_args(argv)

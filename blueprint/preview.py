@@ -44,7 +44,7 @@ from blueprint.preview_model import (
 )
 from blueprint.preview_render import COMMENT_LIMIT, Rendered, render_comment, render_full
 
-Mode = Literal["emulator", "offline", "cloud"]
+Mode = Literal["emulator", "offline", "cloud", "deployed"]
 Progress = Callable[[str], None]
 # Clouds whose stacks terraform can plan on this machine (provider mirror + emulator): AWS only.
 PLANNABLE_HERE = frozenset({"aws"})
@@ -57,8 +57,11 @@ MODE_NOTES: dict[str, str] = {
     "removals).",
     "cloud": "Planned against each environment's current state with read-only credentials (-lock=false "
     "unless locking was asked for).",
+    "deployed": "Planned against the deployed state of the emulated environment (the emulator `blueprint "
+    "up` runs), read-only (-lock=false): exactly what merging would change in it.",
     "summaries": "Rendered from the per-stack plan summaries of the plan jobs.",
 }
+NOT_DEPLOYED_HERE = "not planned: not an emulated environment"
 COMMENT_FILE = "comment.md"
 REPORT_FILE = "preview.md"
 REPORT_JSON = "report.json"
@@ -84,6 +87,7 @@ class PreviewOptions:
     summaries: Path | None = None  # render from these per-stack summaries; plan nothing
     limit: int = COMMENT_LIMIT
     artifacts: str | None = None  # where the full report is, as the comment says it
+    home: Path | None = None  # deployed mode: the BLUEPRINT_HOME whose running emulator holds the state
     progress: Progress = _quiet
 
 
@@ -127,7 +131,9 @@ def preview(opts: PreviewOptions) -> PreviewResult:
             stacks = from_summaries(revs, deltas, opts.summaries)
             mode = "summaries"
         else:
-            stacks = plan_stacks(revs, deltas, opts.mode, workspace, opts.lock, opts.progress, timings)
+            stacks = plan_stacks(
+                revs, deltas, opts.mode, workspace, opts.lock, opts.progress, timings, opts.home
+            )
             mode = opts.mode
         timings["plan"] = time.perf_counter() - t0
         t0 = time.perf_counter()
@@ -201,20 +207,42 @@ def plan_stacks(
     lock: bool = True,
     progress: Progress = _quiet,
     timings: dict[str, float] | None = None,
+    home: Path | None = None,
 ) -> list[StackReport]:
     """A report per affected stack: a plan where terraform can run in `mode`, else a synth diff."""
     plannable = [d for d in deltas if mode == "cloud" or d.stack.cloud in PLANNABLE_HERE]
     if mode == "offline":  # empty state: a removed stack has nothing to destroy offline
         plannable = [d for d in plannable if d.change != "removed"]
+    emulated = _emulated_envs(revs) if mode == "deployed" else set()
+    if mode == "deployed":  # only emulated environments are deployed on this machine
+        plannable = [d for d in plannable if d.stack.env in emulated]
     reports: dict[str, StackReport] = {}
     for d in deltas:
         if d not in plannable:
-            why = "not planned offline: no state" if d.stack.cloud in PLANNABLE_HERE else NOT_PLANNED_HERE
+            why = NOT_PLANNED_HERE
+            if d.stack.cloud in PLANNABLE_HERE:
+                why = NOT_DEPLOYED_HERE if mode == "deployed" else "not planned offline: no state"
             reports[d.stack.stack_id] = _synth(revs, d, why)
     if plannable:
         planner = _Planner(revs, mode, workspace, lock, progress, timings if timings is not None else {})
+        planner.home = home
         reports.update(planner.run(plannable))
     return [reports[d.stack.stack_id] for d in deltas]
+
+
+def _emulated_envs(revs: Revisions) -> set[str]:
+    """Environments whose head (else base) spec targets the emulator."""
+    from blueprint.spec import load_spec
+
+    found: set[str] = set()
+    for rev in (revs.base, revs.head):
+        for env in {s.env for s in rev.stacks.values()}:
+            try:
+                if load_spec(rev.root / "environments" / f"{env}.yaml").emulated:
+                    found.add(env)
+            except BlueprintError:
+                continue
+    return found
 
 
 def _synth(revs: Revisions, delta: StackDelta, why: str, error: str | None = None) -> StackReport:
@@ -250,6 +278,7 @@ class _Planner:
         self.revs, self.mode, self.workspace, self.lock = revs, mode, workspace, lock
         self.progress, self.timings = progress, timings
         self.emu: Any = None
+        self.home: Path | None = None  # deployed mode: where `blueprint up` keeps the emulator
         self._runners: dict[str, Any] = {}
         self._lock = threading.Lock()
         (workspace / "plans").mkdir(parents=True, exist_ok=True)
@@ -258,12 +287,13 @@ class _Planner:
         """One TerraformRunner per region (the region goes into the AWS environment variables)."""
         from blueprint.terraform import Target, TerraformRunner
 
-        target = {"emulator": Target.EMULATOR, "offline": Target.OFFLINE, "cloud": Target.CLOUD}[self.mode]
+        targets = {"emulator": Target.EMULATOR, "deployed": Target.EMULATOR, "offline": Target.OFFLINE}
+        target = targets.get(self.mode, Target.CLOUD)
         with self._lock:
             if region not in self._runners:
-                self._runners[region] = TerraformRunner(
-                    self.workspace / "terraform", target, self.emu, region=region
-                )
+                # Deployed: the environment's own working area (its warm provider cache) is reused.
+                workdir = self.home if self.mode == "deployed" and self.home else self.workspace / "terraform"
+                self._runners[region] = TerraformRunner(workdir, target, self.emu, region=region)
             return self._runners[region]
 
     def runner_for(self, rev: Revision, stack_id: str) -> Any:
@@ -273,9 +303,18 @@ class _Planner:
         return self.runner(region)
 
     def run(self, deltas: list[StackDelta]) -> dict[str, StackReport]:
+        from blueprint import emulator
+
+        if self.mode == "deployed":
+            home = self.home or Path(".blueprint")
+            self.emu = emulator.running(home)
+            if self.emu is None:
+                raise BlueprintError(
+                    f"preview --deployed: no running emulator in {home} holds a deployed environment",
+                    fix="run `blueprint up --env local` first (or preview with --emulator)",
+                )
         if self.mode != "emulator":
             return self._plan_all(deltas, base_failed={})
-        from blueprint import emulator
 
         emu_dir = self.workspace / "emulator"
         t0 = time.perf_counter()
@@ -430,8 +469,8 @@ class _Planner:
         extra = ["-destroy"] if removed else []
         if self.mode == "emulator":  # the state was written seconds ago by this provider on a fresh emulator
             extra.append("-refresh=false")
-        if not self.lock and self.mode != "offline":  # offline plans never lock
-            extra.append("-lock=false")
+        if (not self.lock and self.mode != "offline") or self.mode == "deployed":  # offline never locks
+            extra.append("-lock=false")  # a preview never holds a deployed environment's lock
         try:
             if self.mode != "emulator":  # the emulator mode initialised every stack already
                 runner.init(stack_dir)

@@ -96,6 +96,14 @@ def preview(
         bool,
         typer.Option("--cloud", help="Plan against the environments' real state with your credentials (CI)."),
     ] = False,
+    deployed: Annotated[
+        bool,
+        typer.Option(
+            "--deployed",
+            help="Plan against the emulated environment `blueprint up` deployed (its running emulator), "
+            "read-only: what merging would change in it.",
+        ),
+    ] = False,
     lock: Annotated[
         bool,
         typer.Option(
@@ -130,7 +138,9 @@ def preview(
     from blueprint.preview import PreviewOptions
     from blueprint.preview import preview as run_preview
 
-    mode = "cloud" if cloud else ("emulator" if emulator else "offline")
+    if cloud and deployed:
+        raise BlueprintError("--cloud and --deployed both given", fix="choose one")
+    mode = "cloud" if cloud else "deployed" if deployed else ("emulator" if emulator else "offline")
     if comment_limit < 2_000:
         raise BlueprintError(f"--comment-limit {comment_limit} is too small", fix="use at least 2000")
     opts = PreviewOptions(
@@ -144,6 +154,7 @@ def preview(
         lock=lock,
         summaries=summaries,
         limit=comment_limit,
+        home=_home(),
     )
     with err_console.status("preview") as status:
         opts.progress = lambda message: status.update(message)
