@@ -213,8 +213,8 @@ def plan_stacks(
     plannable = [d for d in deltas if mode == "cloud" or d.stack.cloud in PLANNABLE_HERE]
     if mode == "offline":  # empty state: a removed stack has nothing to destroy offline
         plannable = [d for d in plannable if d.change != "removed"]
-    emulated = _emulated_envs(revs) if mode == "deployed" else set()
     if mode == "deployed":  # only emulated environments are deployed on this machine
+        emulated = _emulated_envs(revs)
         plannable = [d for d in plannable if d.stack.env in emulated]
     reports: dict[str, StackReport] = {}
     for d in deltas:
@@ -224,8 +224,8 @@ def plan_stacks(
                 why = NOT_DEPLOYED_HERE if mode == "deployed" else "not planned offline: no state"
             reports[d.stack.stack_id] = _synth(revs, d, why)
     if plannable:
-        planner = _Planner(revs, mode, workspace, lock, progress, timings if timings is not None else {})
-        planner.home = home
+        spent = timings if timings is not None else {}
+        planner = _Planner(revs, mode, workspace, lock, progress, spent, home)
         reports.update(planner.run(plannable))
     return [reports[d.stack.stack_id] for d in deltas]
 
@@ -274,11 +274,12 @@ class _Planner:
         lock: bool,
         progress: Progress,
         timings: dict[str, float],
+        home: Path | None = None,
     ) -> None:
         self.revs, self.mode, self.workspace, self.lock = revs, mode, workspace, lock
         self.progress, self.timings = progress, timings
+        self.home = home  # deployed mode: where `blueprint up` keeps the emulator
         self.emu: Any = None
-        self.home: Path | None = None  # deployed mode: where `blueprint up` keeps the emulator
         self._runners: dict[str, Any] = {}
         self._lock = threading.Lock()
         (workspace / "plans").mkdir(parents=True, exist_ok=True)
