@@ -16,7 +16,7 @@ import pytest
 from blueprint import deploy, emulator
 from blueprint.errors import BlueprintError
 from blueprint.naming import Namer
-from blueprint.preview import PreviewOptions, preview
+from blueprint.preview import PreviewOptions, PreviewResult, preview
 from blueprint.spec import PlatformSpec, load_spec
 
 pytestmark = pytest.mark.plan
@@ -56,19 +56,14 @@ def _state_etags(d: Deployed) -> dict[str, str]:
     return {o["Key"]: o["ETag"] for o in listed}
 
 
+def _preview(d: Deployed, out: Path, home: Path) -> PreviewResult:
+    opts = PreviewOptions(d.base, d.head, d.repo, out, mode="deployed", envs={"local"}, home=home)
+    return preview(opts)
+
+
 def test_plans_only_the_changed_stack_against_the_deployed_state(deployed: Deployed, tmp_path: Path) -> None:
     before = _state_etags(deployed)
-    result = preview(
-        PreviewOptions(
-            base=deployed.base,
-            head=deployed.head,
-            repo=deployed.repo,
-            out=tmp_path / "out",
-            envs={"local"},
-            mode="deployed",
-            home=deployed.home,
-        )
-    )
+    result = _preview(deployed, tmp_path / "out", deployed.home)
     (lake,) = result.report.stacks
     assert lake.stack == "local-aws-lake" and lake.method == "plan"
     counts = lake.counts
@@ -83,15 +78,5 @@ def test_plans_only_the_changed_stack_against_the_deployed_state(deployed: Deplo
 
 def test_refuses_when_nothing_is_deployed(deployed: Deployed, tmp_path: Path) -> None:
     with pytest.raises(BlueprintError, match="no running emulator") as caught:
-        preview(
-            PreviewOptions(
-                base=deployed.base,
-                head=deployed.head,
-                repo=deployed.repo,
-                out=tmp_path / "out",
-                envs={"local"},
-                mode="deployed",
-                home=tmp_path / "empty-home",
-            )
-        )
+        _preview(deployed, tmp_path / "out", tmp_path / "empty-home")
     assert "blueprint up --env local" in (caught.value.fix or "")
