@@ -20,7 +20,7 @@ def test_up_verify_replan_down(tmp_path: Path) -> None:
     home, out = tmp_path / "home", tmp_path / "out"
     try:
         result = local_env.up(spec, home, out)
-        ids = [f"local-aws-{d}" for d in ("foundation", "lake", "warehouse", "serving")]
+        ids = [f"local-aws-{d}" for d in ("foundation", "lake", "warehouse", "streaming", "serving")]
         assert [s.stack_id for s in result.stacks] == ids
         synthesized = [_resource_count(out / "stacks" / i / "cdk.tf.json") for i in ids]
         assert result.resources == sum(synthesized) and synthesized[1] == 32  # 4 buckets x 8
