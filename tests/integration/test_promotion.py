@@ -187,7 +187,7 @@ def test_a_held_state_lock_names_its_holder(specs: dict[str, PlatformSpec], worl
     after = s3.get_object(Bucket=namer.state_bucket(), Key=namer.state_key("local-aws-lake"))["Body"].read()
     assert before == after, "state must be untouched"
     assert local_env.replan(spec, world["home"], world["out"]) == {
-        f"local-aws-{d}": False for d in ("foundation", "lake", "warehouse", "serving")
+        f"local-aws-{d}": False for d in ("foundation", "lake", "warehouse", "streaming", "serving")
     }
 
 

@@ -177,10 +177,10 @@ def test_outputs_the_dependents_read(domains_synth, env):
 
 
 def test_shipped_foundation_keys_only_for_enabled_domains(synth):
-    """`local` runs the Glue catalog, Athena and serving: the data, logs and serving keys and their
-    endpoints, none for Redshift; dev enables every domain: a key per purpose."""
+    """`local` runs the Glue catalog, Athena, MSK Serverless and serving: the data, logs, streaming and
+    serving keys and their endpoints, none for Redshift; dev enables every domain: a key per purpose."""
     aliases = {a["name"] for a in synth.resources("local-aws-foundation", "aws_kms_alias").values()}
-    assert aliases == {"alias/acme-local-data", "alias/acme-local-logs", "alias/acme-local-serving"}
+    assert aliases == {f"alias/acme-local-{p}" for p in ("data", "logs", "streaming", "serving")}
     endpoints = synth.resources("local-aws-foundation", "aws_vpc_endpoint").values()
     services = {e["service_name"].removeprefix("com.amazonaws.us-east-1.") for e in endpoints}
     assert services == {

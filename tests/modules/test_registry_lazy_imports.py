@@ -57,7 +57,7 @@ def test_synthesizing_aws_imports_neither_google_nor_azurerm(tmp_path):
     assert len(lines) == 1, done.stdout[-3000:]
     report = json.loads(lines[0][len(MARKER) :])
 
-    expected = sorted(f"local-aws-{d}" for d in ("foundation", "lake", "warehouse", "serving"))
+    expected = sorted(f"local-aws-{d}" for d in ("foundation", "lake", "warehouse", "streaming", "serving"))
     assert sorted(report["stacks"]) == expected
     assert sorted(report["written"]) == expected  # it really synthesized
     # Absence only means something if the bindings could have been imported.
@@ -125,5 +125,6 @@ def test_plan_orders_stacks_by_dependency():
         "local-aws-foundation",
         "local-aws-lake",
         "local-aws-warehouse",
+        "local-aws-streaming",
         "local-aws-serving",
     ]
