@@ -21,7 +21,8 @@ Scenarios (environment `local`):
   one-stack    lake noncurrent-version retention 7 -> 14 days: only local-aws-lake changes (its
                dependency local-aws-foundation is applied to the base too: the lake's buckets log to it)
   foundation   KMS key deletion window 7 -> 10 days: only local-aws-foundation changes
-  every-stack  both of the above: every stack of the environment changes
+  every-stack  both of the above: the foundation and the lake change (the stacks that read them keep
+               the same JSON, so they are not affected)
 """
 
 from __future__ import annotations

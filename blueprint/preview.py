@@ -305,9 +305,10 @@ class _Planner:
 
     def run(self, deltas: list[StackDelta]) -> dict[str, StackReport]:
         from blueprint import emulator
+        from blueprint.terraform import default_workdir
 
         if self.mode == "deployed":
-            home = self.home or Path(".blueprint")
+            home = self.home = self.home or default_workdir()
             self.emu = emulator.running(home)
             if self.emu is None:
                 raise BlueprintError(

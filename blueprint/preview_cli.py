@@ -6,7 +6,6 @@ Registered in blueprint/cli.py with `app.command()(affected)` and `app.command()
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -17,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from blueprint.errors import BlueprintError
+from blueprint.terraform import default_workdir
 
 console = Console()
 err_console = Console(stderr=True)
@@ -33,10 +33,6 @@ EnvFilterOpt = Annotated[
     typer.Option("--env", "-e", help="Only these environments; repeat the option. Default: all."),
 ]
 RepoOpt = Annotated[Path, typer.Option("--repo", help="The project's git repository.")]
-
-
-def _home() -> Path:
-    return Path(os.environ.get("BLUEPRINT_HOME", ".blueprint"))
 
 
 def affected(
@@ -147,14 +143,14 @@ def preview(
         base=base,
         head=head,
         repo=repo,
-        out=out or _home() / "preview",
+        out=out or default_workdir() / "preview",
         mode=mode,  # type: ignore[arg-type]
         envs=set(env) if env else None,
         stacks=set(stack) if stack else None,
         lock=lock,
         summaries=summaries,
         limit=comment_limit,
-        home=_home(),
+        home=default_workdir(),
     )
     with err_console.status("preview") as status:
         opts.progress = lambda message: status.update(message)
