@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import blueprint  # noqa: F401  sets up the kernel's node (blueprint/__init__.py) before cdktn starts it
+
+# isort: split
 from cdktn import App
 
 from blueprint.errors import BlueprintError, SpecError

@@ -14,6 +14,9 @@ Scenarios:
   aws-one-env     environment dev, clouds={'aws'} (likewise gcp-one-env, azure-one-env)
   eager-baseline  aws-one-env after eagerly importing every provider binding (aws, google, azurerm and
                   their `provider` submodules), which is what a non-lazy app would pay
+  all-eager-index, aws-eager-index
+                  all / aws-one-env with BLUEPRINT_LAZY_PROVIDERS=0: the kernel evaluates every submodule
+                  of each provider package it loads, as plain jsii does (blueprint/lazy_providers.js)
 """
 
 from __future__ import annotations
@@ -37,11 +40,32 @@ import psutil
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
+NODE_OPTIONS_BEFORE = os.environ.get("NODE_OPTIONS")  # importing blueprint adds the lazy-providers hook
 from blueprint import BUNDLED_NODE  # noqa: E402
 
 SAMPLE_INTERVAL_S = 0.05
 RESULT_MARKER = "@@BENCH_RESULT@@ "
-SCENARIOS: tuple[str, ...] = ("all", "aws-one-env", "gcp-one-env", "azure-one-env", "eager-baseline")
+SCENARIOS: tuple[str, ...] = (
+    "all",
+    "aws-one-env",
+    "gcp-one-env",
+    "azure-one-env",
+    "eager-baseline",
+    "all-eager-index",
+    "aws-eager-index",
+)
+# What each scenario synthesizes (the child's selection) when that differs from its name.
+SELECTION: dict[str, str] = {
+    "eager-baseline": "aws-one-env",
+    "all-eager-index": "all",
+    "aws-eager-index": "aws-one-env",
+}
+# Scenarios that run with the lazy-providers hook off, each beside the scenario it is the baseline of.
+EAGER_INDEX_PAIRS: tuple[tuple[str, str], ...] = (
+    ("all-eager-index", "all"),
+    ("aws-eager-index", "aws-one-env"),
+)
+EAGER_INDEX: frozenset[str] = frozenset(eager for eager, _ in EAGER_INDEX_PAIRS)
 
 # What a non-lazy app imports up front. The package import already loads the jsii assembly (its
 # `_jsii` subpackage calls JSIIAssembly.load); the `provider` submodules add their Python bindings.
@@ -67,14 +91,14 @@ TARGETS: tuple[tuple[str, str, float, str], ...] = (
     ("aws-one-env", "median_s", 6.0, "s"),
 )
 
-# Runs in the fresh interpreter: argv = [-c, scenario, outdir]. Prints one marker line of JSON.
+# Runs in the fresh interpreter: argv = [-c, scenario, selection, outdir]. Prints one marker line of JSON.
 CHILD_CODE = """
 import json
 import sys
 import time
 
 t_start = time.perf_counter()
-scenario, outdir = sys.argv[1], sys.argv[2]
+scenario, selection, outdir = sys.argv[1], sys.argv[2], sys.argv[3]
 eager_import_s = {}
 if scenario == "eager-baseline":
     import importlib
@@ -96,12 +120,10 @@ from blueprint.spec import load_all, load_env
 from main import build_app
 
 t_import = time.perf_counter()
-if scenario == "all":
+if selection == "all":
     app, planned = build_app(list(load_all().values()), None, Path(outdir))
-elif scenario == "eager-baseline":
-    app, planned = build_app([load_env("dev")], {"aws"}, Path(outdir))
 else:  # <cloud>-one-env
-    app, planned = build_app([load_env("dev")], {scenario.split("-", 1)[0]}, Path(outdir))
+    app, planned = build_app([load_env("dev")], {selection.split("-", 1)[0]}, Path(outdir))
 t_build = time.perf_counter()
 app.synth()
 t_synth = time.perf_counter()
@@ -231,9 +253,14 @@ def count_synthesized(outdir: Path) -> tuple[int, int]:
     return len(stacks), resources
 
 
-def _child_env() -> dict[str, str]:
+def _child_env(scenario: str) -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONUNBUFFERED"] = "1"
+    if scenario in EAGER_INDEX:
+        env["BLUEPRINT_LAZY_PROVIDERS"] = "0"
+        env.pop("NODE_OPTIONS", None)
+        if NODE_OPTIONS_BEFORE is not None:
+            env["NODE_OPTIONS"] = NODE_OPTIONS_BEFORE
     # Every scenario on the same node: the eager baseline imports bindings before `blueprint` picks one.
     if "JSII_NODE" not in env and BUNDLED_NODE.is_file():
         env["JSII_NODE"] = str(BUNDLED_NODE)
@@ -243,10 +270,15 @@ def _child_env() -> dict[str, str]:
 def run_once(scenario: str) -> RunResult:
     outdir = Path(tempfile.mkdtemp(prefix=f"bench-synth-{scenario}-"))
     try:
-        cmd = [sys.executable, "-c", _child_code(), scenario, str(outdir)]
+        cmd = [sys.executable, "-c", _child_code(), scenario, SELECTION.get(scenario, scenario), str(outdir)]
         start = time.perf_counter()
         proc = subprocess.Popen(
-            cmd, cwd=REPO_ROOT, env=_child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            cmd,
+            cwd=REPO_ROOT,
+            env=_child_env(scenario),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         sampler = TreePeakSampler(proc.pid)
         sampler.start()
@@ -298,7 +330,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="append",
         choices=SCENARIOS,
         dest="scenarios",
-        help="run only this scenario (repeatable; default: all three)",
+        help="run only this scenario (repeatable; default: every scenario)",
     )
     return parser.parse_args(argv)
 
@@ -336,12 +368,22 @@ def _print_table(summaries: dict[str, ScenarioSummary]) -> None:
         )
 
 
+def _ratio_key(eager: str, lazy: str) -> str:
+    return f"{eager.replace('-', '_')}_over_{lazy.replace('-', '_')}"
+
+
 def _ratios(summaries: dict[str, ScenarioSummary]) -> dict[str, float]:
     ratios: dict[str, float] = {}
     if "eager-baseline" in summaries and "aws-one-env" in summaries:
         lazy, eager = summaries["aws-one-env"], summaries["eager-baseline"]
         ratios["eager_baseline_over_aws_one_env_time"] = eager.median_s / lazy.median_s
         ratios["eager_baseline_over_aws_one_env_peak_mb"] = eager.median_peak_mb / lazy.median_peak_mb
+    for eager_name, lazy_name in EAGER_INDEX_PAIRS:
+        if eager_name in summaries and lazy_name in summaries:
+            eager, lazy = summaries[eager_name], summaries[lazy_name]
+            key = _ratio_key(eager_name, lazy_name)
+            ratios[f"{key}_time"] = eager.median_s / lazy.median_s
+            ratios[f"{key}_peak_mb"] = eager.median_peak_mb / lazy.median_peak_mb
     return ratios
 
 
@@ -400,6 +442,13 @@ def main(argv: list[str] | None = None) -> int:
         time_ratio = ratios["eager_baseline_over_aws_one_env_time"]
         mem_ratio = ratios["eager_baseline_over_aws_one_env_peak_mb"]
         print(f"eager-baseline / aws-one-env median time: {time_ratio:.2f}x (peak memory {mem_ratio:.2f}x)")
+    for eager_name, lazy_name in EAGER_INDEX_PAIRS:
+        key = _ratio_key(eager_name, lazy_name)
+        if f"{key}_time" in ratios:
+            print(
+                f"{eager_name} / {lazy_name} median time: {ratios[key + '_time']:.2f}x "
+                f"(peak memory {ratios[key + '_peak_mb']:.2f}x)"
+            )
     for t in targets:
         label = "median time" if t["metric"] == "median_s" else "median peak"
         print(

@@ -11,6 +11,8 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # main.py, stacks/ and modules/ are imported from the repo root
 
+import blueprint  # noqa: E402, F401  the kernel's node settings, before any test imports cdktn
+
 
 @pytest.fixture
 def cli_env(tmp_path: Path) -> dict[str, str]:
