@@ -253,6 +253,8 @@ def key_purposes(spec: PlatformSpec) -> list[str]:
     enabled = set(spec.domains.enabled())
     if not spec.domains.warehouse.redshift:
         enabled.discard("warehouse")  # the warehouse key encrypts Redshift only
+    if spec.domains.streaming.mode == "serverless":
+        enabled.discard("streaming")  # MSK Serverless encrypts at rest with its own key; it takes no CMK
     return [LOGS_KEY_PURPOSE, *(p for p in DOMAIN_KEY_PURPOSES if p in enabled)]
 
 

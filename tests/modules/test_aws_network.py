@@ -28,6 +28,14 @@ ENDPOINTS = {
     "sagemaker.api", "sagemaker.runtime",
 }  # fmt: skip
 KEY_PURPOSES = ("data", "logs", "warehouse", "streaming", "orchestration", "serving")
+# Kafka mode per env: MSK Serverless takes no customer-managed key, so dev (serverless) has no streaming key.
+PROVISIONED_KAFKA = {"dev": False, "prod": True, "zvar": True}
+
+
+def _key_purposes(env: str) -> tuple[str, ...]:
+    return tuple(p for p in KEY_PURPOSES if p != "streaming" or PROVISIONED_KAFKA[env])
+
+
 env_param = pytest.mark.parametrize("env", sorted(NETWORK))
 
 
@@ -139,12 +147,12 @@ def test_one_rotating_key_per_purpose_with_alias(domains_synth, env):
     stack = _sid(env)
     keys = domains_synth.resources(stack, "aws_kms_key")
     aliases = {a["name"]: a for a in domains_synth.resources(stack, "aws_kms_alias").values()}
-    assert set(aliases) == {f"alias/acme-{env}-{p}" for p in KEY_PURPOSES}
-    assert len(keys) == len(KEY_PURPOSES)
+    assert set(aliases) == {f"alias/acme-{env}-{p}" for p in _key_purposes(env)}
+    assert len(keys) == len(_key_purposes(env))
     for key in keys.values():
         assert key["enable_key_rotation"] is True
         assert bool(key.get("lifecycle", {}).get("prevent_destroy")) is NETWORK[env][4]
-    for purpose in KEY_PURPOSES:
+    for purpose in _key_purposes(env):
         lid = _ref(domains_synth, aliases[f"alias/acme-{env}-{purpose}"]["target_key_id"])[1]
         assert lid.startswith(f"foundation_{purpose}_key")
 
@@ -171,16 +179,18 @@ def test_logs_and_orchestration_key_policies_let_cloudwatch_logs_in(domains_synt
 def test_outputs_the_dependents_read(domains_synth, env):
     outputs = domains_synth.stack(_sid(env))["output"]
     wanted = {"vpc_id", "vpc_cidr", "private_subnet_ids", "s3_prefix_list_id", "data_key_arn"}
-    wanted |= {f"{p}_key_arn" for p in KEY_PURPOSES}
+    wanted |= {f"{p}_key_arn" for p in _key_purposes(env)}
     assert wanted <= set(outputs)
+    assert ("streaming_key_arn" in outputs) is PROVISIONED_KAFKA[env]
     assert len(outputs["private_subnet_ids"]["value"]) == NETWORK[env][1]
 
 
 def test_shipped_foundation_keys_only_for_enabled_domains(synth):
-    """`local` runs the Glue catalog, Athena, MSK Serverless and serving: the data, logs, streaming and
-    serving keys and their endpoints, none for Redshift; dev enables every domain: a key per purpose."""
+    """`local` runs the Glue catalog, Athena, MSK Serverless and serving: the data, logs and serving keys
+    and their endpoints, none for Redshift, none for MSK Serverless (it takes no customer-managed key);
+    dev enables every domain with MSK Serverless: a key per purpose but streaming."""
     aliases = {a["name"] for a in synth.resources("local-aws-foundation", "aws_kms_alias").values()}
-    assert aliases == {f"alias/acme-local-{p}" for p in ("data", "logs", "streaming", "serving")}
+    assert aliases == {f"alias/acme-local-{p}" for p in ("data", "logs", "serving")}
     endpoints = synth.resources("local-aws-foundation", "aws_vpc_endpoint").values()
     services = {e["service_name"].removeprefix("com.amazonaws.us-east-1.") for e in endpoints}
     assert services == {
@@ -188,7 +198,7 @@ def test_shipped_foundation_keys_only_for_enabled_domains(synth):
         *("sagemaker.api", "sagemaker.runtime", "monitoring"),
     }
     aliases = {a["name"] for a in synth.resources("dev-aws-foundation", "aws_kms_alias").values()}
-    assert aliases == {f"alias/acme-dev-{p}" for p in ("data", "logs", *KEY_PURPOSES)}
+    assert aliases == {f"alias/acme-dev-{p}" for p in _key_purposes("dev")}
 
 
 # --- the policy gate --------------------------------------------------------------------------------

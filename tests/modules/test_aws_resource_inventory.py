@@ -63,11 +63,19 @@ NETWORKS = {
 # local runs the warehouse without Redshift (no warehouse key, no Redshift/Secrets Manager endpoints);
 # serving and orchestration share the monitoring endpoint.
 REDSHIFT = {"dev": True, "local": False, "prod": True, "staging": True}
+# Only provisioned MSK takes a customer-managed key; the other environments run MSK Serverless.
+PROVISIONED_KAFKA = {"dev": False, "local": False, "prod": True, "staging": False}
 
 
 def foundation(env: str) -> Counter[str]:
     az_count, nat, domains = NETWORKS[env]
-    keyed = [d for d in domains if d in DOMAIN_ENDPOINTS and (d != "warehouse" or REDSHIFT[env])]
+    keyed = [
+        d
+        for d in domains
+        if d in DOMAIN_ENDPOINTS
+        and (d != "warehouse" or REDSHIFT[env])
+        and (d != "streaming" or PROVISIONED_KAFKA[env])
+    ]
     keys = 2 + len(keyed)  # data, logs + one per service domain that encrypts with its own key
     endpoints = 4 + sum(DOMAIN_ENDPOINTS.get(d, 0) for d in domains)
     endpoints -= 0 if REDSHIFT[env] or "warehouse" not in domains else 2
