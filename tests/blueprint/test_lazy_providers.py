@@ -117,13 +117,18 @@ console.log(JSON.stringify({ before, after: globalThis.loaded || [], kind, keys:
 
 
 def _probe(index: Path) -> dict[str, object]:
-    env = dict(os.environ, NODE_OPTIONS=node_options_with_lazy_providers(""))
+    result: dict[str, object] = json.loads(_run_node(_PROBE, str(index), hook=LAZY_PROVIDERS_HOOK))
+    return result
+
+
+def _run_node(code: str, *args: str, hook: Path) -> str:
+    """stdout of `node -e code args` with `hook` preloaded through NODE_OPTIONS."""
+    env = dict(os.environ, NODE_OPTIONS=node_options_with_lazy_providers("", hook))
     done = subprocess.run(
-        [_node(), "-e", _PROBE, str(index)], env=env, capture_output=True, text=True, timeout=60, check=False
+        [_node(), "-e", code, *args], env=env, capture_output=True, text=True, timeout=60, check=False
     )
     assert done.returncode == 0, done.stderr
-    result: dict[str, object] = json.loads(done.stdout)
-    return result
+    return done.stdout
 
 
 def test_a_submodule_is_evaluated_on_first_access_and_keeps_its_value(tmp_path: Path) -> None:
@@ -162,14 +167,4 @@ def test_node_options_keep_what_is_there_and_add_the_hook_once(tmp_path: Path) -
     spaced = tmp_path / 'a dir "quoted"' / "lazy_providers.js"
     spaced.parent.mkdir()
     spaced.write_text("globalThis.hooked = true;\n", encoding="utf-8")
-    env = dict(os.environ, NODE_OPTIONS=node_options_with_lazy_providers("", spaced))
-    done = subprocess.run(
-        [_node(), "-e", "console.log(globalThis.hooked === true)"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "true"
+    assert _run_node("console.log(globalThis.hooked === true)", hook=spaced).strip() == "true"
