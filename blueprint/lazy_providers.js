@@ -10,18 +10,33 @@
 // `exports.<name>.<Class>`, so it sees the same objects either way; synthesis output is byte-identical
 // (tests/blueprint/test_lazy_providers.py). An index of any other shape is left exactly as it is.
 //
-// BLUEPRINT_LAZY_PROVIDERS_REPORT=<file> appends one JSON line per rewritten index and per submodule
-// loaded, so a test can see what the kernel really evaluated.
+// BLUEPRINT_LAZY_PROVIDERS_REPORT=<file> appends one JSON line per rewritten index and per provider
+// submodule compiled, so a test can see what the kernel really evaluated.
 const fs = require("fs");
 const Module = require("module");
 
 const INDEX = /[\\/]node_modules[\\/]@cdktn[\\/]provider-[a-z0-9-]+[\\/]lib[\\/]index\.js$/;
+const SUBMODULE = /[\\/]node_modules[\\/]@cdktn[\\/]provider-[a-z0-9-]+[\\/]lib[\\/]([^\\/]+)[\\/]index\.js$/;
 const EXPORT = /^exports\.([A-Za-z_$][\w$]*) = __importStar\(require\("(\.\/[^"\\]+)"\)\);$/gm;
 const REPORT = process.env.BLUEPRINT_LAZY_PROVIDERS_REPORT;
 
 function report(entry) {
   if (REPORT) fs.appendFileSync(REPORT, `${JSON.stringify(entry)}\n`);
 }
+
+// Defines exports.<name> as a getter that loads the submodule once and then keeps the value.
+const HELPER = `function __blueprintLazy(name, load) {
+  Object.defineProperty(exports, name, {
+    enumerable: true,
+    configurable: true,
+    get() {
+      const value = load();
+      Object.defineProperty(exports, name, { enumerable: true, value });
+      return value;
+    },
+  });
+}
+`;
 
 function lazyIndex(source, filename) {
   const requires = (source.match(/\brequire\(/g) || []).length;
@@ -37,23 +52,13 @@ function lazyIndex(source, filename) {
   }
   report({ index: filename, rewritten });
   // Appended, not prepended: a function declaration is hoisted, and the file's "use strict" stays first.
-  const helper = `function __blueprintLazy(name, load) {
-  Object.defineProperty(exports, name, {
-    enumerable: true,
-    configurable: true,
-    get() {
-      const value = load();
-      Object.defineProperty(exports, name, { enumerable: true, value });
-      ${REPORT ? `require("fs").appendFileSync(${JSON.stringify(REPORT)}, JSON.stringify({ index: ${JSON.stringify(filename)}, loaded: name }) + "\\n");` : ""}
-      return value;
-    },
-  });
-}
-`;
-  return `${out}\n${helper}`;
+  return `${out}\n${HELPER}`;
 }
 
 const compile = Module.prototype._compile;
 Module.prototype._compile = function compileLazily(content, filename) {
-  return compile.call(this, INDEX.test(filename) ? lazyIndex(content, filename) : content, filename);
+  if (INDEX.test(filename)) return compile.call(this, lazyIndex(content, filename), filename);
+  const submodule = REPORT && SUBMODULE.exec(filename);
+  if (submodule) report({ loaded: submodule[1] });
+  return compile.call(this, content, filename);
 };

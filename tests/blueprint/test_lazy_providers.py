@@ -81,10 +81,10 @@ def test_the_kernel_evaluates_only_the_submodules_the_stacks_use(tmp_path: Path)
     [index] = [e for e in entries if "rewritten" in e]
     assert "provider-aws" in index["index"]
     assert index["rewritten"] > 1000  # every resource and data source of the AWS provider
-    loaded = {e["loaded"] for e in entries if "loaded" in e}
-    assert {"provider", "s3Bucket", "kmsKey", "vpc"} <= loaded
+    loaded = {e["loaded"] for e in entries if "loaded" in e}  # directories under lib/ that node compiled
+    assert {"provider", "s3-bucket", "kms-key", "vpc"} <= loaded
     assert len(loaded) < 100, sorted(loaded)
-    assert not loaded & {"instance", "eksCluster", "dynamodbTable"}
+    assert not loaded & {"instance", "eks-cluster", "dynamodb-table"}
 
 
 def _fake_provider(root: Path, index_lines: list[str]) -> Path:
