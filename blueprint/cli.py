@@ -20,10 +20,10 @@ from rich.table import Table
 
 from blueprint import terraform
 from blueprint.errors import BlueprintError
+from blueprint.paths import environments_dir
 from blueprint.policy_cli import check
 from blueprint.preview_cli import affected, preview
 from blueprint.spec import (
-    ENVIRONMENTS_DIR,
     export_schema,
     load_all,
     load_env,
@@ -488,7 +488,7 @@ def schema(
     check: Annotated[bool, typer.Option(help="Fail if environments/schema.json is out of date.")] = False,
 ) -> None:
     """Write the JSON Schema of environment files to environments/schema.json."""
-    path = ENVIRONMENTS_DIR / "schema.json"
+    path = environments_dir() / "schema.json"
     current = export_schema()
     if check:
         if not path.is_file() or path.read_text() != current:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from blueprint.spec import CLOUDS, DOMAINS, PROVIDER_PINS, PlatformSpec
+from blueprint.pins import PROVIDER_PINS
+from blueprint.spec import CLOUDS, DOMAINS, PlatformSpec
 
 TIERS = ("synth", "policy", "plan", "apply", "cloud")
 

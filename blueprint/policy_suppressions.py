@@ -19,7 +19,9 @@ from typing import Any
 import yaml
 
 from blueprint.errors import FileProblemsError
+from blueprint.paths import display
 from blueprint.policy_model import INVARIANT_NAMES, Finding
+from blueprint.spec.loader import UniqueKeyLoader
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SUPPRESSIONS = REPO / "policy" / "suppressions.yaml"
@@ -55,38 +57,14 @@ class Suppression:
         return fnmatchcase(subject, self.resource)
 
 
-class _UniqueKeys(yaml.SafeLoader):
-    """Refuses duplicate keys: a second `reason:` silently replacing the first hides a change."""
-
-
-def _mapping(loader: _UniqueKeys, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
-
-
-_UniqueKeys.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
-
-
-def _shown(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
 def load_suppressions(path: Path = DEFAULT_SUPPRESSIONS, today: dt.date | None = None) -> list[Suppression]:
     """Read and validate the suppressions file; a missing file means no suppressions."""
     today = today or dt.date.today()
-    shown = _shown(path)
+    shown = display(path)
     if not path.is_file():
         return []
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeys)
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=UniqueKeyLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"(line {mark.line + 1})" if mark else "(file)"

@@ -28,7 +28,7 @@ from typing import Any
 from blueprint import inputs
 from blueprint.emulator import Emulator
 from blueprint.errors import TerraformError, ToolMissingError
-from blueprint.spec import PROVIDER_PINS
+from blueprint.pins import PROVIDER_PINS
 
 MIRROR_ENV = "BLUEPRINT_PROVIDER_MIRROR"
 TERRAFORM_ENV = "BLUEPRINT_TERRAFORM"

@@ -14,7 +14,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from blueprint.naming import Namer, aws_partition
-from blueprint.spec import DOMAINS, ENV_NAME_PATTERN, PREFIX_PATTERN, RESERVED_NAME_PARTS
+from blueprint.spec.vocabulary import DOMAINS, ENV_NAME_PATTERN, PREFIX_PATTERN, RESERVED_NAME_PARTS
 
 pytestmark = pytest.mark.unit
 

@@ -15,10 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from blueprint.errors import SpecError
+from blueprint.paths import environments_dir
 from blueprint.spec import (
     CLOUDS,
-    ENVIRONMENTS_DIR,
-    MAX_SPEC_BYTES,
     PlatformSpec,
     chain_of,
     export_schema,
@@ -27,10 +26,11 @@ from blueprint.spec import (
     load_spec,
     promotion_order,
 )
+from blueprint.spec.loader import MAX_SPEC_BYTES
 
 pytestmark = pytest.mark.unit
 
-DEV: dict[str, Any] = yaml.safe_load((ENVIRONMENTS_DIR / "dev.yaml").read_text(encoding="utf-8"))
+DEV: dict[str, Any] = yaml.safe_load((environments_dir() / "dev.yaml").read_text(encoding="utf-8"))
 
 
 def _dev() -> dict[str, Any]:
@@ -95,7 +95,7 @@ def test_every_cloud_vocabulary_is_known() -> None:
 
 
 def test_schema_json_is_current() -> None:
-    on_disk = (ENVIRONMENTS_DIR / "schema.json").read_text(encoding="utf-8")
+    on_disk = (environments_dir() / "schema.json").read_text(encoding="utf-8")
     assert on_disk == export_schema(), (
         "environments/schema.json is out of date with blueprint/spec.py; "
         "regenerate it with `blueprint schema`"
@@ -310,7 +310,7 @@ def test_bad_indentation_reports_position(tmp_path: Path) -> None:
 
 def test_duplicate_key(tmp_path: Path) -> None:
     path = tmp_path / "dev.yaml"
-    text = (ENVIRONMENTS_DIR / "dev.yaml").read_text(encoding="utf-8")
+    text = (environments_dir() / "dev.yaml").read_text(encoding="utf-8")
     path.write_text(text + "prefix: other\n", encoding="utf-8")
     message = str(_spec_error(path))
     assert "duplicate key 'prefix'" in message
@@ -343,7 +343,7 @@ def test_top_level_not_a_mapping(tmp_path: Path, content: str, kind: str) -> Non
 def test_file_over_size_limit(tmp_path: Path) -> None:
     path = tmp_path / "dev.yaml"
     padding = "# padding padding padding padding padding padding padding padding padding\n" * 4100
-    path.write_text((ENVIRONMENTS_DIR / "dev.yaml").read_text(encoding="utf-8") + padding, encoding="utf-8")
+    path.write_text((environments_dir() / "dev.yaml").read_text(encoding="utf-8") + padding, encoding="utf-8")
     size = path.stat().st_size
     assert size > MAX_SPEC_BYTES
     assert 290_000 < size < 320_000
@@ -422,7 +422,7 @@ def _envs(tmp_path: Path, chain: dict[str, str | None]) -> Path:
 
 
 def test_copied_environments_load_from_any_directory(tmp_path: Path) -> None:
-    for path in ENVIRONMENTS_DIR.glob("*.yaml"):
+    for path in environments_dir().glob("*.yaml"):
         shutil.copy(path, tmp_path / path.name)
     specs = load_all(tmp_path)
     assert promotion_order(specs) == ["dev", "staging", "prod"]
@@ -474,7 +474,7 @@ def test_two_environments_promoting_into_one(tmp_path: Path) -> None:
 
 def test_promotion_into_emulator_environment(tmp_path: Path) -> None:
     _envs(tmp_path, {"dev": "local"})
-    shutil.copy(ENVIRONMENTS_DIR / "local.yaml", tmp_path / "local.yaml")
+    shutil.copy(environments_dir() / "local.yaml", tmp_path / "local.yaml")
     with pytest.raises(SpecError, match="emulator environment"):
         load_all(tmp_path)
 

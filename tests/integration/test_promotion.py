@@ -17,7 +17,8 @@ from blueprint.bundle import current_commit
 from blueprint.deploy import REPO
 from blueprint.errors import BlueprintError, EmulatorError, TerraformError
 from blueprint.naming import Namer
-from blueprint.spec import ENVIRONMENTS_DIR, PlatformSpec, chain_of, load_all, load_spec
+from blueprint.paths import environments_dir
+from blueprint.spec import PlatformSpec, chain_of, load_all, load_spec
 from blueprint.verify import verify_aws
 
 pytestmark = pytest.mark.apply
@@ -112,7 +113,7 @@ def test_plan_for_approval_then_stale_plan_refused_then_apply(
     assert reviewed.plans["localstg-aws-lake"].counts["create"] == 32
 
     # The target's code changes after approval: the fresh plan differs, nothing is applied.
-    changed = yaml.safe_load((ENVIRONMENTS_DIR / "localstg.yaml").read_text())
+    changed = yaml.safe_load((environments_dir() / "localstg.yaml").read_text())
     changed["domains"]["lake"]["noncurrent_version_expiration_days"] = 21
     (tmp_path / "localstg.yaml").write_text(yaml.safe_dump(changed))
     with pytest.raises(BlueprintError, match="changed since it was approved") as err:

@@ -10,7 +10,8 @@ from typing import Any
 
 import yaml
 
-from blueprint.spec import DOMAINS, ENVIRONMENTS_DIR, PlatformSpec, load_spec
+from blueprint.paths import environments_dir
+from blueprint.spec import DOMAINS, PlatformSpec, load_spec
 
 VARIANT_TOPICS = [
     {"name": "orders", "partitions": 12, "retention_hours": 720},
@@ -20,7 +21,7 @@ VARIANT_TOPICS = [
 
 def azure_spec_data(name: str, *, variant: bool = False) -> dict[str, Any]:
     data: dict[str, Any] = copy.deepcopy(
-        yaml.safe_load((ENVIRONMENTS_DIR / "dev.yaml").read_text(encoding="utf-8"))
+        yaml.safe_load((environments_dir() / "dev.yaml").read_text(encoding="utf-8"))
     )
     data["name"] = name
     data["tags"]["environment"] = name

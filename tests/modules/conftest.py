@@ -22,7 +22,8 @@ from typing import Any
 import pytest
 import yaml
 
-from blueprint.spec import ENVIRONMENTS_DIR, PlatformSpec, load_env, load_spec
+from blueprint.paths import environments_dir
+from blueprint.spec import PlatformSpec, load_env, load_spec
 
 SHIPPED_ENVS = ("dev", "local", "prod", "staging")
 
@@ -46,7 +47,7 @@ _TOKEN = re.compile(r"^\$\{(?P<type>[a-z0-9_]+)\.(?P<name>[A-Za-z0-9_]+)\.(?P<at
 def custom_spec_data(name: str, stateful: bool) -> dict[str, Any]:
     """dev.yaml's dict with every module-relevant setting changed."""
     data: dict[str, Any] = copy.deepcopy(
-        yaml.safe_load((ENVIRONMENTS_DIR / "dev.yaml").read_text(encoding="utf-8"))
+        yaml.safe_load((environments_dir() / "dev.yaml").read_text(encoding="utf-8"))
     )
     data["name"] = name
     data["prefix"] = CUSTOM_PREFIX
@@ -162,7 +163,7 @@ ZVAR = {
 def all_domains_spec_data(env: str) -> dict[str, Any]:
     """environments/<env>.yaml (zvar: prod.yaml, changed) with every domain enabled."""
     source = "prod" if env == "zvar" else env
-    data: dict[str, Any] = yaml.safe_load((ENVIRONMENTS_DIR / f"{source}.yaml").read_text(encoding="utf-8"))
+    data: dict[str, Any] = yaml.safe_load((environments_dir() / f"{source}.yaml").read_text(encoding="utf-8"))
     data.pop("promotion", None)
     for domain in ("warehouse", "streaming", "orchestration", "serving"):
         data["domains"][domain]["enabled"] = True

@@ -109,9 +109,10 @@ def test_two_azs_are_refused_by_the_spec_with_a_fix(tmp_path):
     import yaml
 
     from blueprint.errors import SpecError
-    from blueprint.spec import ENVIRONMENTS_DIR, load_spec
+    from blueprint.paths import environments_dir
+    from blueprint.spec import load_spec
 
-    data = yaml.safe_load((ENVIRONMENTS_DIR / "dev.yaml").read_text())
+    data = yaml.safe_load((environments_dir() / "dev.yaml").read_text())
     data["domains"]["warehouse"]["enabled"] = True
     data["domains"]["foundation"]["az_count"] = 2
     path = tmp_path / "dev.yaml"

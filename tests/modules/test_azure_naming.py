@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from blueprint.naming import Namer
-from blueprint.spec import ENV_NAME_PATTERN, PREFIX_PATTERN
+from blueprint.spec.vocabulary import ENV_NAME_PATTERN, PREFIX_PATTERN
 
 pytestmark = pytest.mark.unit
 

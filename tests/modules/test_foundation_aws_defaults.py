@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from blueprint.spec import PROVIDER_PINS
+from blueprint.pins import PROVIDER_PINS
 
 pytestmark = pytest.mark.synth
 

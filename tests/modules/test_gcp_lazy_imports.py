@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from blueprint.spec import ENVIRONMENTS_DIR
+from blueprint.paths import environments_dir
 
 pytestmark = pytest.mark.synth
 
@@ -40,7 +40,7 @@ _PROBE = textwrap.dedent(
 
 
 def test_synthesizing_gcp_imports_neither_aws_nor_azurerm(tmp_path: Path) -> None:
-    data = copy.deepcopy(yaml.safe_load((ENVIRONMENTS_DIR / "dev.yaml").read_text(encoding="utf-8")))
+    data = copy.deepcopy(yaml.safe_load((environments_dir() / "dev.yaml").read_text(encoding="utf-8")))
     data.update(name="glazy", promotion={})
     data["tags"]["environment"] = "glazy"
     data["clouds"]["aws"]["enabled"] = False

@@ -19,7 +19,8 @@ from typing import Any
 import pytest
 import yaml
 
-from blueprint.spec import ENVIRONMENTS_DIR, load_spec
+from blueprint.paths import environments_dir
+from blueprint.spec import load_spec
 
 pytestmark = pytest.mark.synth
 
@@ -33,7 +34,7 @@ OPEN_TOPICS = [
 
 def gcp_spec_data(name: str, *, stateful: bool = True, variant: str = "full") -> Doc:
     """dev.yaml with GCP on and AWS off; `variant` full (all domains), open (all changed), min."""
-    data: Doc = copy.deepcopy(yaml.safe_load((ENVIRONMENTS_DIR / "dev.yaml").read_text(encoding="utf-8")))
+    data: Doc = copy.deepcopy(yaml.safe_load((environments_dir() / "dev.yaml").read_text(encoding="utf-8")))
     data["name"] = name
     data["tags"]["environment"] = name
     data.pop("promotion", None)

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from blueprint.errors import SpecError
-from blueprint.spec import MAX_SPEC_BYTES, load_spec
+from blueprint.spec import load_spec
+from blueprint.spec.loader import MAX_SPEC_BYTES
 
 pytestmark = pytest.mark.policy
 

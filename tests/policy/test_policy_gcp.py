@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 import yaml
 
+from blueprint.paths import environments_dir
 from blueprint.policy import PolicyReport, check_invariants, evaluate, load_stacks
 from blueprint.policy_model import INVARIANT_NAMES, StackDoc
 from blueprint.policy_suppressions import load_suppressions
-from blueprint.spec import ENVIRONMENTS_DIR, load_spec
+from blueprint.spec import load_spec
 
 pytestmark = pytest.mark.policy
 
@@ -34,7 +35,7 @@ ACCEPTED = {
 @pytest.fixture(scope="module")
 def gcp_stacks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, StackDoc]:
     """domain -> StackDoc of `gpol`: dev.yaml with GCP on, AWS off, every domain, protected."""
-    data: Doc = copy.deepcopy(yaml.safe_load((ENVIRONMENTS_DIR / "dev.yaml").read_text(encoding="utf-8")))
+    data: Doc = copy.deepcopy(yaml.safe_load((environments_dir() / "dev.yaml").read_text(encoding="utf-8")))
     data.update(name="gpol", promotion={})
     data["tags"]["environment"] = "gpol"
     data["clouds"]["aws"]["enabled"] = False

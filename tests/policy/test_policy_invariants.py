@@ -13,7 +13,7 @@ import pytest
 from blueprint.policy import PolicyViolation, check_invariants, evaluate
 from blueprint.policy_model import INVARIANT_NAMES, StackDoc
 from blueprint.policy_suppressions import load_suppressions
-from blueprint.spec import Protection
+from blueprint.spec.model import Protection
 
 pytestmark = pytest.mark.policy
 

@@ -1,49 +1,37 @@
-"""The environment spec: `environments/<env>.yaml` parsed into a validated `PlatformSpec`.
+"""The model of an environment file: `PlatformSpec` and its parts (pydantic, validated on load).
 
-Every error names the file, the field path, what was wrong and the fix (see `SpecError`).
+A validator that finds a problem raises `Problem` with (field, what is wrong, fix); the loader turns it
+into a `SpecError` naming the file.
 The vocabulary is shared by all clouds: tags, protection, customer-managed keys, private networking.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import json
 import re
-from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal, overload
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from blueprint.errors import BlueprintError, SpecError
-
-ENVIRONMENTS_DIR = Path(__file__).resolve().parent.parent / "environments"
-MAX_SPEC_BYTES = 256 * 1024  # an environment file is a page of YAML; anything bigger is a mistake
-
-PREFIX_PATTERN = r"^[a-z][a-z0-9]{1,9}$"
-ENV_NAME_PATTERN = r"^[a-z][a-z0-9]{1,9}$"
-AWS_REGION_PATTERN = r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$"
-GCP_REGION_PATTERN = r"^[a-z]+-[a-z]+[0-9]$"
-GCP_PROJECT_PATTERN = r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$"
-AZURE_LOCATION_PATTERN = r"^[a-z][a-z0-9]{2,30}$"
-UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
-# Tags must be legal GCP labels too (the strictest of the three clouds), so one tag means one thing.
-LABEL_KEY_PATTERN = r"^[a-z][a-z0-9_-]{0,62}$"
-LABEL_VALUE_PATTERN = r"^[a-z0-9_-]{0,63}$"
-RESERVED_NAME_PARTS = ("goog", "g00g", "sthree", "amzn", "xn--", "aws")
-DataClassification = Literal["public", "internal", "confidential", "restricted"]
-Cloud = Literal["aws", "gcp", "azure"]
-CLOUDS: tuple[Cloud, ...] = ("aws", "gcp", "azure")
-EVENT_HUBS_PREMIUM_UNITS = (1, 2, 4, 8, 16)
-REDSHIFT_MIN_AZS = 3  # a Redshift Serverless workgroup needs subnets in three availability zones
-DOMAINS = ("foundation", "lake", "warehouse", "streaming", "orchestration", "serving")
-# One provider pin per cloud, written once. aws is the version of the offline mirror that CI validates.
-# google and azurerm are the versions the pinned bindings were generated for (no mirror offline).
-PROVIDER_PINS: dict[str, tuple[str, str]] = {
-    "aws": ("hashicorp/aws", "5.100.0"),
-    "gcp": ("hashicorp/google", "8.7.0"),
-    "azure": ("hashicorp/azurerm", "5.10.0"),
-}
+from blueprint.errors import BlueprintError
+from blueprint.spec.vocabulary import (
+    AWS_REGION_PATTERN,
+    AZURE_LOCATION_PATTERN,
+    CLOUDS,
+    DOMAINS,
+    ENV_NAME_PATTERN,
+    EVENT_HUBS_PREMIUM_UNITS,
+    GCP_PROJECT_PATTERN,
+    GCP_REGION_PATTERN,
+    LABEL_KEY_PATTERN,
+    LABEL_VALUE_PATTERN,
+    PREFIX_PATTERN,
+    REDSHIFT_MIN_AZS,
+    RESERVED_NAME_PARTS,
+    UUID_PATTERN,
+    Cloud,
+    DataClassification,
+)
 
 
 class Problem(ValueError):
@@ -95,6 +83,22 @@ class Clouds(_Model):
 
     def enabled(self) -> list[Cloud]:
         return [c for c in CLOUDS if (cfg := getattr(self, c)) is not None and cfg.enabled]
+
+    @overload
+    def require(self, cloud: Literal["aws"]) -> AwsCloud: ...
+    @overload
+    def require(self, cloud: Literal["gcp"]) -> GcpCloud: ...
+    @overload
+    def require(self, cloud: Literal["azure"]) -> AzureCloud: ...
+    def require(self, cloud: str) -> AwsCloud | GcpCloud | AzureCloud:
+        """The settings of an enabled cloud; a clear error when the environment does not enable it."""
+        settings = getattr(self, cloud, None) if cloud in CLOUDS else None
+        if settings is None or not settings.enabled:
+            raise BlueprintError(
+                f"the environment does not enable clouds.{cloud}",
+                fix=f"set clouds.{cloud}.enabled: true in the environment file, or choose another --cloud",
+            )
+        return settings  # type: ignore[no-any-return]
 
 
 class Tags(_Model):
@@ -430,259 +434,3 @@ class PlatformSpec(_Model):
     @property
     def emulated(self) -> bool:
         return self.clouds.aws is not None and self.clouds.aws.emulator
-
-
-# ---------------------------------------------------------------------------------------------------
-# Loading
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys instead of silently keeping the last one."""
-
-
-def _construct_mapping(
-    loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False
-) -> dict[Any, Any]:
-    seen: dict[Any, int] = {}
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        try:
-            hash(key)
-        except TypeError:
-            raise yaml.constructor.ConstructorError(
-                "while constructing a mapping", node.start_mark, "found unhashable key", key_node.start_mark
-            ) from None
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None,
-                None,
-                f"duplicate key {key!r} (first on line {seen[key] + 1})",
-                key_node.start_mark,
-            )
-        seen[key] = key_node.start_mark.line
-    return loader.construct_mapping(node, deep=deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-_FIXES = {
-    "missing": "add the field",
-    "extra_forbidden": "remove it or check its spelling (see environments/schema.json)",
-    "string_pattern_mismatch": "use a value matching the pattern",
-    "literal_error": "use one of the allowed values",
-    "bool_type": "use true or false",
-    "bool_parsing": "use true or false",
-    "int_type": "use a whole number",
-    "int_parsing": "use a whole number",
-    "int_from_float": "use a whole number",
-    "string_type": "use a quoted string",
-    "model_type": "use a mapping (key: value lines)",
-    "dict_type": "use a mapping (key: value lines)",
-    "greater_than_equal": "raise the value",
-    "less_than_equal": "lower the value",
-    "string_too_short": "use a non-empty value",
-}
-
-
-def _field_path(loc: tuple[int | str, ...]) -> str:
-    return ".".join(str(p) for p in loc) or "(top level)"
-
-
-def _describe(err: Any) -> list[tuple[str, str, str]]:
-    loc = tuple(err["loc"])
-    field = _field_path(loc)
-    kind = err["type"]
-    given = err.get("input")
-    ctx = err.get("ctx") or {}
-    problem = ctx.get("error")
-    if kind == "value_error" and isinstance(problem, Problem):
-        return [(_field_path((*loc, *([f] if f else []))), what, fix) for f, what, fix in problem.items]
-    if kind == "value_error":
-        return [(field, str(problem or err["msg"]), "correct the value")]
-    what = err["msg"]
-    if kind not in ("missing",) and given is not None and not isinstance(given, dict | list):
-        what = f"{what} (got {given!r})"
-    fix = _FIXES.get(kind, "correct the value")
-    if kind == "string_pattern_mismatch":
-        fix = f"use a value matching {ctx.get('pattern')}"
-    elif kind == "literal_error":
-        fix = f"use one of {ctx.get('expected')}"
-    elif kind in ("greater_than_equal", "less_than_equal"):
-        bound = ctx.get("ge", ctx.get("le"))
-        fix = f"use a value {'>=' if kind == 'greater_than_equal' else '<='} {bound}"
-    elif kind == "missing":
-        fix = f"add `{loc[-1]}:` under {_field_path(loc[:-1])}" if len(loc) > 1 else f"add `{loc[-1]}:`"
-    return [(field, what, fix)]
-
-
-def _read_yaml(path: Path) -> Any:
-    shown = _display(path)
-    if not path.is_file():
-        raise SpecError(shown, [("(file)", "file not found", f"create {shown} or pass an existing --env")])
-    size = path.stat().st_size
-    if size > MAX_SPEC_BYTES:
-        raise SpecError(
-            shown,
-            [("(file)", f"file is {size} bytes, over the {MAX_SPEC_BYTES}-byte limit", "trim the file")],
-        )
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise SpecError(
-            shown, [("(file)", f"not UTF-8 text ({exc.reason})", "save the file as UTF-8")]
-        ) from None
-    try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
-        problem = exc.problem or str(exc)
-        return _raise_yaml(shown, where, problem)
-    except yaml.YAMLError as exc:
-        return _raise_yaml(shown, "unknown position", str(exc))
-    except RecursionError:
-        return _raise_yaml(shown, "unknown position", "the file is nested too deeply")
-    except (ValueError, TypeError, AttributeError, OverflowError) as exc:
-        # SafeConstructor lets these escape for values like 2001-13-45, !!int abc, a 5000-digit number.
-        return _raise_yaml(shown, "unknown position", f"a value cannot be read: {str(exc)[:200]}")
-
-
-def _raise_yaml(shown: str, where: str, problem: str) -> Any:
-    raise SpecError(shown, [(f"({where})", f"YAML syntax error: {problem}", "fix the YAML at that position")])
-
-
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
-def load_spec(path: Path | str) -> PlatformSpec:
-    """Load and validate one environment file; raises `SpecError` naming file, field and fix."""
-    path = Path(path)
-    shown = _display(path)
-    data = _read_yaml(path)
-    if data is None:
-        raise SpecError(shown, [("(file)", "file is empty", "start from environments/dev.yaml")])
-    if not isinstance(data, dict):
-        raise SpecError(
-            shown, [("(top level)", f"expected a mapping, got {type(data).__name__}", "use key: value")]
-        )
-    try:
-        spec = PlatformSpec.model_validate(data)
-    except ValidationError as exc:
-        raise SpecError(shown, [item for e in exc.errors() for item in _describe(e)]) from None
-    if spec.name != path.stem:
-        raise SpecError(
-            shown, [("name", f"is {spec.name!r} but the file is {path.name}", f"set name: {path.stem}")]
-        )
-    return spec
-
-
-def resolve_env_path(env: str, environments_dir: Path | None = None) -> Path:
-    """`dev` -> environments/dev.yaml; a path is taken as is."""
-    if env.endswith((".yaml", ".yml")) or "/" in env:
-        return Path(env)
-    return (environments_dir or ENVIRONMENTS_DIR) / f"{env}.yaml"
-
-
-def load_env(env: str, environments_dir: Path | None = None) -> PlatformSpec:
-    return load_spec(resolve_env_path(env, environments_dir))
-
-
-def load_all(environments_dir: Path | None = None) -> dict[str, PlatformSpec]:
-    """Load every environment and check the promotion chain across files."""
-    directory = environments_dir or ENVIRONMENTS_DIR
-    paths = sorted(directory.glob("*.yaml"))
-    specs = {p.stem: load_spec(p) for p in paths}
-    promotion_order(specs, {p.stem: _display(p) for p in paths})
-    return specs
-
-
-def promotion_chains(
-    specs: dict[str, PlatformSpec], files: dict[str, str] | None = None
-) -> dict[bool, list[str]]:
-    """The promotion chain of cloud environments (False) and of emulator environments (True), from each
-    file's promotion.next: dev -> staging -> prod, and e.g. local -> localstg. Errors name the bad file."""
-
-    def file_of(name: str) -> str:
-        return (files or {}).get(name, f"environments/{name}.yaml")
-
-    def fail(name: str, what: str, fix: str) -> SpecError:
-        return SpecError(file_of(name), [("promotion.next", what, fix)])
-
-    for name, spec in specs.items():
-        nxt = spec.promotion.next
-        if nxt is None:
-            continue
-        if nxt not in specs:
-            raise fail(name, f"names {nxt!r}, which has no environment file", f"create {nxt}.yaml")
-        if specs[nxt].emulated != spec.emulated:
-            kind = "an emulator environment" if specs[nxt].emulated else "a cloud environment"
-            raise fail(name, f"promotes to {nxt!r}, {kind}", "promote within clouds or within the emulator")
-    for name in specs:  # bounded walk from every file: a loop anywhere is an error
-        seen: list[str] = []
-        current: str | None = name
-        while current is not None:
-            if current in seen:
-                loop = " -> ".join([*seen, current])
-                raise fail(
-                    name, f"the promotion order loops: {loop}", "end the chain, e.g. remove it from prod"
-                )
-            seen.append(current)
-            current = specs[current].promotion.next
-    targets = {s.promotion.next for s in specs.values() if s.promotion.next}
-    chains: dict[bool, list[str]] = {False: [], True: []}
-    for emulated in (False, True):
-        starts = sorted(
-            n for n, s in specs.items() if s.emulated == emulated and n not in targets and s.promotion.next
-        )
-        if len(starts) > 1:
-            raise fail(
-                starts[1],
-                f"starts a second promotion chain beside {starts[0]!r}",
-                f"promote {starts[1]} into the existing chain or remove its promotion.next",
-            )
-        current = starts[0] if starts else None
-        while current is not None:
-            chains[emulated].append(current)
-            current = specs[current].promotion.next
-    return chains
-
-
-def promotion_order(specs: dict[str, PlatformSpec], files: dict[str, str] | None = None) -> list[str]:
-    """The chain of cloud environments, dev -> staging -> prod (validating every chain)."""
-    return promotion_chains(specs, files)[False]
-
-
-def chain_of(specs: dict[str, PlatformSpec], name: str) -> list[str]:
-    """The promotion chain that environment `name` belongs to (empty when it has none)."""
-    chains = promotion_chains(specs)
-    chain = chains[specs[name].emulated]
-    return chain if name in chain else []
-
-
-def select_specs(envs: list[str] | None) -> list[PlatformSpec]:
-    """The environments named on a command line (names or paths); all of them when none is named."""
-    return list(load_all().values()) if not envs else [load_env(e) for e in envs]
-
-
-def select_clouds(clouds: list[str] | None) -> set[str] | None:
-    """The clouds named on a command line (`--cloud`); None means every enabled cloud."""
-    if not clouds:
-        return None
-    unknown = set(clouds) - set(CLOUDS)
-    if unknown:
-        raise BlueprintError(
-            f"--cloud: unknown cloud(s) {sorted(unknown)}", fix=f"use some of {list(CLOUDS)}"
-        )
-    return set(clouds)
-
-
-def export_schema() -> str:
-    """The JSON Schema of an environment file, as written to environments/schema.json."""
-    schema = PlatformSpec.model_json_schema()
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "Platform blueprint environment"
-    return json.dumps(schema, indent=2, sort_keys=True) + "\n"
