@@ -8,7 +8,8 @@ from cdktn import TerraformStack
 from constructs import Construct
 
 from blueprint.naming import Namer
-from blueprint.spec import PROVIDER_PINS, PlatformSpec
+from blueprint.pins import PROVIDER_PINS
+from blueprint.spec import PlatformSpec
 from stacks import registry
 
 
@@ -24,7 +25,7 @@ class DomainStack(TerraformStack):
         self.stack_id = self.namer.stack_id(cloud, self.domain)
         super().__init__(scope, self.stack_id)
         registry.resolve(registry.STACK_SETUP[cloud])(self, spec, self.namer)
-        # One provider pin per cloud, written once (blueprint.spec.PROVIDER_PINS). The AWS bindings
+        # One provider pin per cloud, written once (blueprint.pins). The AWS bindings
         # target provider 6.x; the pin is the version validated offline.
         source, version = PROVIDER_PINS[cloud]
         local_name = source.rsplit("/", 1)[1]
