@@ -16,7 +16,7 @@ Scenarios:
                   their `provider` submodules), which is what a non-lazy app would pay
   all-eager-index, aws-eager-index
                   all / aws-one-env with BLUEPRINT_LAZY_PROVIDERS=0: the kernel evaluates every submodule
-                  of each provider package it loads, as plain jsii does (blueprint/lazy_providers.js)
+                  of each provider package it loads, as plain jsii does (blueprint/synth/lazy_providers.js)
 """
 
 from __future__ import annotations
@@ -40,8 +40,8 @@ import psutil
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
-NODE_OPTIONS_BEFORE = os.environ.get("NODE_OPTIONS")  # importing blueprint adds the lazy-providers hook
-from blueprint import BUNDLED_NODE  # noqa: E402
+NODE_OPTIONS_BEFORE = os.environ.get("NODE_OPTIONS")  # the child (main.py) adds the lazy-providers hook
+from blueprint.synth.node import bundled_node  # noqa: E402
 
 SAMPLE_INTERVAL_S = 0.05
 RESULT_MARKER = "@@BENCH_RESULT@@ "
@@ -262,8 +262,8 @@ def _child_env(scenario: str) -> dict[str, str]:
         if NODE_OPTIONS_BEFORE is not None:
             env["NODE_OPTIONS"] = NODE_OPTIONS_BEFORE
     # Every scenario on the same node: the eager baseline imports bindings before `blueprint` picks one.
-    if "JSII_NODE" not in env and BUNDLED_NODE.is_file():
-        env["JSII_NODE"] = str(BUNDLED_NODE)
+    if "JSII_NODE" not in env and (node := bundled_node()) is not None:
+        env["JSII_NODE"] = str(node)
     return env
 
 

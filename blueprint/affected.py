@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from blueprint import BUNDLED_NODE
 from blueprint.errors import BlueprintError
+from blueprint.synth.node import bundled_node
 
 Change = Literal["added", "changed", "removed"]
 RESULT_MARKER = "@@BLUEPRINT_PREVIEW_STACKS@@ "
@@ -217,8 +217,8 @@ def synthesize_tree(
     args = {"envs": sorted(envs or ()), "clouds": sorted(clouds or ()), "outdir": str(outdir.resolve())}
     env = {k: v for k, v in os.environ.items() if k not in ("CDKTF_OUTDIR", "BLUEPRINT_ENVS", "PYTHONPATH")}
     # The revision runs on this checkout's Node 22 when setup installed it (worktrees have no .tools/).
-    if "JSII_NODE" not in env and BUNDLED_NODE.is_file():
-        env["JSII_NODE"] = str(BUNDLED_NODE)
+    if "JSII_NODE" not in env and (node := bundled_node()) is not None:
+        env["JSII_NODE"] = str(node)
     try:
         proc = subprocess.run(
             [sys.executable, "-c", _SYNTH_SCRIPT, json.dumps(args)],

@@ -30,6 +30,7 @@ from blueprint.spec import (
     select_clouds,
     select_specs,
 )
+from blueprint.terraform.capabilities import lifecycle_clouds, plannable_here
 
 app = typer.Typer(
     add_completion=False,
@@ -92,7 +93,7 @@ def validate(env: EnvsOpt = None, outdir: OutdirOpt = DEFAULT_OUTDIR) -> None:
     from blueprint.synth import synthesize
     from blueprint.terraform import Target, TerraformRunner
 
-    result = synthesize(select_specs(env), {"aws"}, outdir)
+    result = synthesize(select_specs(env), set(plannable_here()), outdir)
     runner = TerraformRunner(workdir(), Target.OFFLINE)
     for s in result.stacks:
         stack_dir = result.stack_dir(s.stack_id)
@@ -117,7 +118,7 @@ def plan(
     from blueprint.terraform import Target, TerraformRunner
 
     spec = load_env(env)
-    result = synthesize([spec], {"aws"}, outdir)
+    result = synthesize([spec], lifecycle_clouds(spec), outdir)
     stacks = [s for s in result.stacks if stack is None or s.stack_id == stack]
     if not stacks:
         raise BlueprintError(
@@ -360,7 +361,7 @@ def bundle(env: EnvOpt, outdir: OutdirOpt = DEFAULT_OUTDIR) -> None:
     from blueprint.synth import synthesize
 
     spec = load_env(env)
-    result = synthesize([spec], {"aws"}, outdir)
+    result = synthesize([spec], lifecycle_clouds(spec), outdir)
     made = make_bundle(spec, outdir, [s.stack_id for s in result.stacks], current_commit(REPO))
     path = write_bundle(made, outdir, workdir() / "bundles")
     console.print_json(json.dumps({**made.manifest, "digest": made.digest, "path": str(path)}))

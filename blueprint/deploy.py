@@ -19,13 +19,15 @@ import boto3
 from botocore.exceptions import BotoCoreError
 
 from blueprint import emulator as emulator_mod
-from blueprint import inputs, ledger, state
+from blueprint import ledger, state
 from blueprint.bundle import Bundle, canonical, current_commit, make_bundle, sha256, write_bundle
 from blueprint.emulator import Emulator
 from blueprint.errors import BlueprintError
 from blueprint.spec import PlatformSpec
 from blueprint.synth import Synthesized, synthesize
-from blueprint.terraform import DEFAULT_TIMEOUT_S, Target, TerraformRunner
+from blueprint.terraform import Target, TerraformRunner, inputs
+from blueprint.terraform.capabilities import lifecycle_clouds
+from blueprint.terraform.scheduler import run_pipelined
 
 Progress = Callable[[str], None]
 REPO = Path(__file__).resolve().parent.parent
@@ -188,66 +190,42 @@ def apply_all(
     pipelined: bool = True,
     plan_deferred: bool = True,
 ) -> dict[str, float]:
-    """Apply every stack (its saved plan when given); a stack starts as soon as its dependencies are
-    ready (see TerraformRunner.apply), so independent waits overlap (`pipelined=False`: only once they
-    are fully applied, the baseline). A deferred stack is planned once the stacks it reads are fully
-    applied, its plan stored in `plans` (with `plan_deferred=False` it is left for a later run).
-    Returns seconds per stack; raises the first failure after all stop."""
+    """Apply every stack (its saved plan when given) with the apply scheduler: a stack starts as soon as
+    its dependencies are ready (see TerraformRunner.apply), so independent waits overlap
+    (`pipelined=False`: only once they are fully applied, the baseline). A deferred stack is planned once
+    the stacks it reads are fully applied, its plan stored in `plans` (with `plan_deferred=False` it is
+    left for a later run). Returns seconds per stack; raises the first failure after all stop."""
     ids = [s.stack_id for s in synth.stacks if plans is None or s.stack_id in plans]
-    deps = {s.stack_id: tuple(d for d in s.depends_on if d in ids) for s in synth.stacks}
-    ready = {stack_id: threading.Event() for stack_id in ids}
-    done = {stack_id: threading.Event() for stack_id in ids}
-    failed = threading.Event()
-    errors: list[BaseException] = []
+    deps = {s.stack_id: s.depends_on for s in synth.stacks}
     timings: dict[str, float] = {}
 
-    def run(stack_id: str) -> None:
-        try:
-            plan = plans[stack_id] if plans is not None else None
-            waits = [done[d] if plan and d in plan.deferred_on else ready[d] for d in deps[stack_id]]
-            for event in waits:
-                event.wait(timeout=DEFAULT_TIMEOUT_S)  # set by the dependency, also on failure
-            if failed.is_set() or not all(event.is_set() for event in waits):
-                return
-            if plan is not None and plan.deferred_on:
-                if not plan_deferred:
-                    return
-                progress(f"terraform plan {stack_id} (after {', '.join(plan.deferred_on)})")
-                assert plans is not None
-                plan = plans[stack_id] = plan_one(runner, synth, stack_id)
-            if plan is not None and not plan.changes:
-                return
-            progress(f"terraform apply {stack_id}")
-            t0 = time.perf_counter()
-            runner.apply(
-                synth.stack_dir(stack_id),
-                ready=ready[stack_id] if pipelined else None,
-                plan_file=plan.plan_file if plan else None,
-                planned=plan.addresses if plan else None,
-            )
-            timings[f"apply {stack_id}"] = time.perf_counter() - t0
-        except BaseException as exc:
-            errors.append(exc)
-            failed.set()
-        finally:
-            ready[stack_id].set()
-            done[stack_id].set()
+    def full(stack_id: str) -> set[str]:
+        plan = plans.get(stack_id) if plans is not None else None
+        return set(plan.deferred_on) if plan else set()
 
-    threads = [threading.Thread(target=run, args=(stack_id,)) for stack_id in ids]
-    for thread in threads:
-        thread.start()
-    try:
-        for thread in threads:
-            thread.join()
-    except BaseException:
-        # Interrupted (the CLI asked every terraform apply to stop): let each finish its graceful stop,
-        # so state is written and locks are released before we report the failure.
-        failed.set()
-        for thread in threads:
-            thread.join(timeout=DEFAULT_TIMEOUT_S)
-        raise
-    if errors:
-        raise errors[0]
+    def work(stack_id: str, ready: threading.Event) -> None:
+        plan = plans[stack_id] if plans is not None else None
+        if plan is not None and plan.deferred_on:
+            if not plan_deferred:
+                return
+            progress(f"terraform plan {stack_id} (after {', '.join(plan.deferred_on)})")
+            assert plans is not None
+            plan = plans[stack_id] = plan_one(runner, synth, stack_id)
+        if plan is not None and not plan.changes:
+            return
+        progress(f"terraform apply {stack_id}")
+        t0 = time.perf_counter()
+        runner.apply(
+            synth.stack_dir(stack_id),
+            ready=ready,
+            plan_file=plan.plan_file if plan else None,
+            planned=plan.addresses if plan else None,
+        )
+        timings[f"apply {stack_id}"] = time.perf_counter() - t0
+
+    outcome = run_pipelined(ids, deps, work, full=full, pipelined=pipelined)
+    if (error := outcome.first_error()) is not None:
+        raise error
     return timings
 
 
@@ -293,7 +271,7 @@ def deploy(
     try:
         t0 = time.perf_counter()
         progress("synthesizing stacks")
-        synth = synthesize([spec], {"aws"}, outdir)
+        synth = synthesize([spec], lifecycle_clouds(spec), outdir)
         ids = select(synth, stack)
         timings["synth"] = time.perf_counter() - t0
 
@@ -350,7 +328,7 @@ def _failure(exc: BaseException) -> dict[str, str]:
 def drift(spec: PlatformSpec, workdir: Path, outdir: Path) -> dict[str, StackPlan]:
     """A fresh plan of every stack; any change means the environment differs from the code (drift)."""
     conn = connect(spec, workdir, start=False)
-    synth = synthesize([spec], {"aws"}, outdir)
+    synth = synthesize([spec], lifecycle_clouds(spec), outdir)
     ids = [s.stack_id for s in synth.stacks]
     runner = conn.runner(workdir)
     init_all(runner, synth, ids)

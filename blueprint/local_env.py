@@ -16,13 +16,14 @@ import boto3
 
 from blueprint import deploy as deploy_mod
 from blueprint import emulator as emulator_mod
-from blueprint import inputs, state
+from blueprint import state
 from blueprint.emulator import Emulator
 from blueprint.errors import BlueprintError
 from blueprint.naming import Namer
 from blueprint.spec import PlatformSpec
 from blueprint.synth import synthesize
-from blueprint.terraform import Target, TerraformRunner
+from blueprint.terraform import Target, TerraformRunner, inputs
+from blueprint.terraform.capabilities import lifecycle_clouds
 from blueprint.verify import Check, verify_aws
 
 Progress = Callable[[str], None]
@@ -96,7 +97,7 @@ def replan(spec: PlatformSpec, workdir: Path, outdir: Path) -> dict[str, bool]:
     """stack id -> whether a fresh plan against the emulator shows changes (False = clean)."""
     region = require_emulated(spec)
     emu = _running_or_fail(workdir)
-    synth = synthesize([spec], {"aws"}, outdir)
+    synth = synthesize([spec], lifecycle_clouds(spec), outdir)
     runner = TerraformRunner(workdir, Target.EMULATOR, emu, region=region)
     ids = [s.stack_id for s in synth.stacks]
     deploy_mod.init_all(runner, synth, ids)
@@ -133,7 +134,7 @@ def down(spec: PlatformSpec, workdir: Path, outdir: Path, progress: Progress = _
             progress("no emulator running: nothing to destroy")
         return done
     s3 = s3_client(emu, region)
-    synth = synthesize([spec], {"aws"}, outdir)
+    synth = synthesize([spec], lifecycle_clouds(spec), outdir)
     runner = TerraformRunner(workdir, Target.EMULATOR, emu, region=region)
     deploy_mod.init_all(runner, synth, [s.stack_id for s in synth.stacks])
     for stack in reversed(synth.stacks):
@@ -164,5 +165,5 @@ def status(spec: PlatformSpec, workdir: Path) -> Status:
         return Status(None, None, [])
     from main import plan_stacks
 
-    ids = [p.stack_id for p in plan_stacks([spec], {"aws"})]
+    ids = [p.stack_id for p in plan_stacks([spec], lifecycle_clouds(spec))]
     return Status(emu.endpoint, emu.pid, state.read_stack_states(s3_client(emu, region), spec, ids))

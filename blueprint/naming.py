@@ -1,4 +1,5 @@
-"""Deterministic, cloud-legal names from prefix / environment / domain / purpose.
+"""Deterministic, cloud-legal names from prefix / environment / domain / purpose, and the cross-stack
+contract: the stack id `<env>-<cloud>-<domain>` and the input variable `<domain>__<output>`.
 
 Stacks find each other through these names (no random suffixes, no hidden cross-stack references).
 Every function returns a name that is legal on its cloud for any prefix and environment the spec
@@ -51,6 +52,56 @@ def _fit(name: str, limit: int, sep: str = "-") -> str:
     return f"{head}{sep}{tail}"
 
 
+# The cross-stack contract, used by the stacks (main.py, modules) and by the lifecycle alike. Environment,
+# cloud and domain names contain no '-' (the spec's patterns), so a stack id splits unambiguously.
+STACK_ID_SEPARATOR = "-"
+# An input names the stack output it is filled from: variable `<domain>__<output>` of a stack of
+# environment E and cloud C takes output `<output>` of stack `E-C-<domain>` (blueprint/terraform/inputs.py).
+INPUT_SEPARATOR = "__"
+
+
+@dataclass(frozen=True)
+class StackRef:
+    """The parts of a stack id."""
+
+    env: str
+    cloud: str
+    domain: str
+
+    @property
+    def stack_id(self) -> str:
+        return stack_id(self.env, self.cloud, self.domain)
+
+    def sibling(self, domain: str) -> str:
+        """The id of this environment's and cloud's stack of `domain`."""
+        return stack_id(self.env, self.cloud, domain)
+
+
+def stack_id(env: str, cloud: str, domain: str) -> str:
+    """`dev-aws-lake`: one stack per (environment, cloud, domain)."""
+    return STACK_ID_SEPARATOR.join((env, cloud, domain))
+
+
+def parse_stack_id(value: str) -> StackRef:
+    """`dev-aws-lake` -> StackRef("dev", "aws", "lake"); ValueError for anything else (a bug: stack ids
+    come from synthesis, user input is checked against the synthesized ids first)."""
+    parts = value.split(STACK_ID_SEPARATOR)
+    if len(parts) != 3 or not all(parts):
+        raise ValueError(f"not a stack id: {value!r}")
+    return StackRef(*parts)
+
+
+def input_variable(domain: str, output: str) -> str:
+    """The variable a stack declares to read `output` of its environment's `domain` stack."""
+    return f"{domain}{INPUT_SEPARATOR}{output}"
+
+
+def parse_input_variable(name: str) -> tuple[str, str] | None:
+    """`foundation__vpc_id` -> ("foundation", "vpc_id"); None for a variable of another shape."""
+    domain, sep, output = name.partition(INPUT_SEPARATOR)
+    return (domain, output) if sep and domain and output else None
+
+
 @dataclass(frozen=True)
 class Namer:
     """Names for one environment. `prefix` and `env` are already validated by the spec."""
@@ -59,7 +110,7 @@ class Namer:
     env: str
 
     def stack_id(self, cloud: str, domain: str) -> str:
-        return f"{self.env}-{cloud}-{domain}"
+        return stack_id(self.env, cloud, domain)
 
     def base(self, *parts: str) -> str:
         """Generic hyphenated name, e.g. acme-dev-lake-raw (IAM roles, KMS aliases, log groups)."""

@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from blueprint import inputs
 from blueprint.affected import Revision, Revisions, StackDelta, compare, synth_diff, synthesize_revisions
 from blueprint.errors import BlueprintError, TerraformError
 from blueprint.preview_model import (
@@ -43,11 +42,13 @@ from blueprint.preview_model import (
     synth_report,
 )
 from blueprint.preview_render import COMMENT_LIMIT, Rendered, render_comment, render_full
+from blueprint.terraform import inputs
+from blueprint.terraform.capabilities import plannable_here
 
 Mode = Literal["emulator", "offline", "cloud", "deployed"]
 Progress = Callable[[str], None]
 # Clouds whose stacks terraform can plan on this machine (provider mirror + emulator): AWS only.
-PLANNABLE_HERE = frozenset({"aws"})
+PLANNABLE_HERE = plannable_here()
 NOT_PLANNED_HERE = "not planned here"
 MODE_NOTES: dict[str, str] = {
     "emulator": "Planned on the emulator: the base revision's affected stacks were applied to a fresh "
@@ -404,39 +405,32 @@ class _Planner:
         self.runner_for(rev, stack_id).init(rev.stack_dir(stack_id))
 
     def _apply_pipelined(self, closure: list[str], failed: dict[str, str]) -> dict[str, str]:
-        from blueprint.terraform import DEFAULT_TIMEOUT_S
+        """The base closure through the apply scheduler; stack id -> why it could not be applied."""
+        from blueprint.terraform.scheduler import run_pipelined
 
         base = self.revs.base
-        ready = {sid: threading.Event() for sid in closure}
-        done = {sid: threading.Event() for sid in closure}
+
+        def work(sid: str, ready: threading.Event) -> None:
+            if sid in failed:  # its init failed: its dependants are skipped
+                raise BlueprintError(failed[sid])
+            t0 = time.perf_counter()
+            runner = self.runner_for(base, sid)
+            inputs.fill(runner, base.stack_dir(sid))
+            runner.apply(base.stack_dir(sid), ready=ready)
+            self.timings[f"apply base {sid}"] = time.perf_counter() - t0
+
+        deps = {sid: base.stacks[sid].depends_on for sid in closure}
+        outcome = run_pipelined(
+            closure, deps, work, full=lambda sid: set(inputs.sources(base.stack_dir(sid))) & set(closure)
+        )
         failures: dict[str, str] = {}
-
-        def apply(sid: str) -> None:
-            try:
-                reads = inputs.sources(base.stack_dir(sid))
-                for dep in base.stacks[sid].depends_on:
-                    if dep in ready:  # a stack reading a dependency's outputs waits for its full apply
-                        (done if dep in reads else ready)[dep].wait(timeout=DEFAULT_TIMEOUT_S)
-                bad = [d for d in (sid, *base.stacks[sid].depends_on) if d in failures or d in failed]
-                if bad:
-                    failures[sid] = f"{bad[0]} could not be applied to the emulator"
-                    return
-                t0 = time.perf_counter()
-                runner = self.runner_for(base, sid)
-                inputs.fill(runner, base.stack_dir(sid))
-                runner.apply(base.stack_dir(sid), ready=ready[sid])
-                self.timings[f"apply base {sid}"] = time.perf_counter() - t0
-            except BlueprintError as exc:
+        for sid, need in outcome.skipped.items():
+            failures[sid] = f"{need} could not be applied to the emulator"
+        for sid, exc in outcome.failed.items():
+            if not isinstance(exc, BlueprintError):
+                raise exc
+            if sid not in failed:
                 failures[sid] = error_summary(exc.message)
-            finally:
-                ready[sid].set()
-                done[sid].set()
-
-        threads = [threading.Thread(target=apply, args=(sid,), daemon=True) for sid in closure]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
         return failures
 
     # -- head plans ------------------------------------------------------------------------------------

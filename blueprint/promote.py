@@ -31,6 +31,7 @@ from blueprint.deploy import (
 from blueprint.errors import BlueprintError
 from blueprint.spec import PlatformSpec
 from blueprint.synth import synthesize
+from blueprint.terraform.capabilities import lifecycle_clouds
 
 # Fields that differ between any two environments by construction, not by choice.
 _IDENTITY_FIELDS = {"name", "tags.environment", "promotion.next"}
@@ -131,7 +132,7 @@ def promote(
 
     conn = connect(target, workdir)
     prepare_state(conn, target)
-    synth = synthesize([target], {"aws"}, outdir)
+    synth = synthesize([target], lifecycle_clouds(target), outdir)
     ids = [s.stack_id for s in synth.stacks]
     runner = conn.runner(workdir)
     progress(f"planning {target.name}")

@@ -11,7 +11,9 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # main.py, stacks/ and modules/ are imported from the repo root
 
-import blueprint  # noqa: E402, F401  the kernel's node settings, before any test imports cdktn
+from blueprint.synth.node import configure_node  # noqa: E402
+
+configure_node()  # the kernel's node settings, before any test imports cdktn
 
 
 @pytest.fixture

@@ -43,7 +43,7 @@ from cdktn_provider_aws.s3_bucket_versioning import (
 )
 from constructs import Construct
 
-from blueprint.naming import Namer, aws_partition
+from blueprint.naming import Namer, aws_partition, input_variable
 from blueprint.spec import PlatformSpec
 from modules.foundation.aws_network import AwsNetwork
 
@@ -377,22 +377,15 @@ def output(scope: Construct, name: str, value: Any) -> TerraformOutput:
     return out
 
 
-# An input names the stack output it is filled from: variable `<domain>__<output>` of a stack of
-# environment E and cloud C takes output `<output>` of stack `E-C-<domain>`. The terraform runner
-# writes the values (from that stack's state, or labelled placeholders where it has none yet: offline
-# plans, previews); see blueprint/inputs.py.
-INPUT_SEPARATOR = "__"
-
-
 def input_from(scope: Construct, domain: str, output_name: str, *, list_of_strings: bool = False) -> Any:
     """The value of another stack's output, as an explicit input of this stack (no remote state, no
     data source: every stack still plans alone). Returns a token for a string or a list of strings."""
     var = TerraformVariable(
         scope,
-        f"{domain}{INPUT_SEPARATOR}{output_name}",
+        input_variable(domain, output_name),
         type="list(string)" if list_of_strings else "string",
         description=f"output {output_name} of this environment's {domain} stack (filled by blueprint)",
         nullable=False,
     )
-    var.override_logical_id(f"{domain}{INPUT_SEPARATOR}{output_name}")
+    var.override_logical_id(input_variable(domain, output_name))
     return var.list_value if list_of_strings else var.string_value

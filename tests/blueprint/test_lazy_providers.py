@@ -1,4 +1,4 @@
-"""The kernel hook that loads provider submodules on first use (blueprint/lazy_providers.js).
+"""The kernel hook that loads provider submodules on first use (blueprint/synth/lazy_providers.js).
 
 It must change nothing but speed: synthesis is byte-identical with it on and off, the kernel really
 evaluates only the submodules the stacks use, and an index of any other shape is left as it is."""
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from blueprint import BUNDLED_NODE, LAZY_PROVIDERS_HOOK, node_options_with_lazy_providers
+from blueprint.synth.node import LAZY_PROVIDERS_HOOK, bundled_node, node_options_with_lazy_providers
 
 pytestmark = pytest.mark.synth
 
@@ -38,8 +38,8 @@ _SYNTH = textwrap.dedent(
 
 
 def _node() -> str:
-    if BUNDLED_NODE.is_file():
-        return str(BUNDLED_NODE)
+    if (node := bundled_node()) is not None:
+        return str(node)
     found = shutil.which("node")
     assert found, "no node binary: run scripts/setup.sh"
     return found

@@ -67,7 +67,7 @@ def test_stacks_read_only_outputs_their_source_has_and_no_remote_state(
     """Inputs (`<domain>__<output>` variables) name outputs that exist; offline they are placeholders."""
     import json
 
-    from blueprint import inputs
+    from blueprint.terraform import inputs
 
     readers = 0
     for stack in synthesized.stacks:

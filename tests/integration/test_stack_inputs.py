@@ -12,11 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from blueprint import inputs
 from blueprint.deploy import apply_all, init_all, plan_all
 from blueprint.errors import BlueprintError
 from blueprint.synth import Synthesized
-from blueprint.terraform import Target, TerraformRunner
+from blueprint.terraform import Target, TerraformRunner, inputs
 from main import PlannedStack
 
 pytestmark = pytest.mark.plan

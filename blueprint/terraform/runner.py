@@ -1,13 +1,7 @@
 """Runs the real `terraform` binary on synthesized stacks.
 
-The runner owns its environment: it writes its own CLI config (the filesystem provider mirror when
-present, a plugin cache), never reads or writes `~/.terraformrc`, and adds per-target settings as a
-Terraform override file next to the stack's `cdk.tf.json`, so the synthesized contract stays the one
-that would go to the cloud:
-
-- `emulator`: every AWS endpoint and the S3 state backend point at the emulator on 127.0.0.1;
-- `offline`: a local backend and no credential or account checks, for `validate`/`plan` without a cloud;
-- `cloud`: nothing is added.
+The runner owns its environment (its own CLI config and plugin cache, never `~/.terraformrc`) and adapts
+each stack to its target with an override file (`targets.py`).
 """
 
 from __future__ import annotations
@@ -19,22 +13,24 @@ import shutil
 import signal
 import subprocess
 import threading
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from blueprint import inputs
 from blueprint.emulator import Emulator
 from blueprint.errors import TerraformError, ToolMissingError
 from blueprint.pins import PROVIDER_PINS
+from blueprint.terraform import inputs
+from blueprint.terraform.targets import (
+    MIRROR_ENV,
+    OFFLINE_ACCESS_KEY,
+    Target,
+    find_mirror,
+    write_cli_config,
+    write_override,
+)
 
-MIRROR_ENV = "BLUEPRINT_PROVIDER_MIRROR"
 TERRAFORM_ENV = "BLUEPRINT_TERRAFORM"
-OVERRIDE_FILE = "blueprint_override.tf.json"
-MIRROR_SEARCH_ROOTS = (Path("/opt"), Path("/usr/local/share/terraform"), Path("/usr/share/terraform"))
-OFFLINE_ACCESS_KEY = "offline-plan-no-credentials"
 # Resource types whose apply is only a wait for the service to settle and that no other stack uses:
 # a dependent stack may start before they finish (the provider waits ~55 s on S3 lifecycle rules).
 SETTLE_ONLY_TYPES = frozenset({"aws_s3_bucket_lifecycle_configuration"})
@@ -55,17 +51,6 @@ def interrupt_applies() -> int:
     for proc in running:
         proc.send_signal(signal.SIGINT)  # a no-op when it has just exited
     return len(running)
-
-
-def default_workdir() -> Path:
-    """The runner's working area (CLI config, plugin cache, emulator PID): $BLUEPRINT_HOME or .blueprint."""
-    return Path(os.environ.get("BLUEPRINT_HOME", ".blueprint"))
-
-
-class Target(Enum):
-    EMULATOR = "emulator"
-    OFFLINE = "offline"
-    CLOUD = "cloud"
 
 
 @dataclass
@@ -92,35 +77,11 @@ class TerraformRunner:
 
     def __post_init__(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self.cli_config = self._write_cli_config()
+        self.cli_config = write_cli_config(self.workdir, self.mirror)
         if self.target is Target.EMULATOR and self.emulator is None:
             raise ValueError("the emulator target needs an Emulator")
 
     # -- environment ---------------------------------------------------------------------------
-
-    def _write_cli_config(self) -> Path:
-        cache = self.workdir / "plugin-cache"
-        cache.mkdir(parents=True, exist_ok=True)
-        # Without the second setting, every init of a stack that has no lock file yet re-installs
-        # the provider into the shared cache (remove, then re-link), and a plan or validate of
-        # another stack that runs meanwhile finds no provider. With it, a cached provider is
-        # linked as is; the lock file records the same h1 hash either way.
-        lines = [
-            f'plugin_cache_dir = "{cache.resolve()}"',
-            "plugin_cache_may_break_dependency_lock_file = true",
-            "disable_checkpoint = true",
-        ]
-        if self.mirror is not None:
-            aws = "registry.terraform.io/" + PROVIDER_PINS["aws"][0]
-            lines += [
-                "provider_installation {",
-                f'  filesystem_mirror {{\n    path = "{self.mirror}"\n    include = ["{aws}"]\n  }}',
-                f'  direct {{\n    exclude = ["{aws}"]\n  }}',
-                "}",
-            ]
-        path = self.workdir / "terraform.rc"
-        path.write_text("\n".join(lines) + "\n")
-        return path
 
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_"))}
@@ -151,57 +112,10 @@ class TerraformRunner:
 
     def prepare(self, stack_dir: Path) -> None:
         """Write (or remove) the override file that adapts a synthesized stack to the target."""
-        override = stack_dir / OVERRIDE_FILE
-        stack = json.loads((stack_dir / "cdk.tf.json").read_text())
-        content = self._override_for(stack, stack_dir)
-        if content is None:
-            override.unlink(missing_ok=True)
-        else:
-            override.write_text(json.dumps(content, indent=2) + "\n")
+        write_override(self.target, stack_dir, self.workdir)
         if self.target is Target.OFFLINE:
             # No stack has state offline: inputs from other stacks are labelled placeholders.
             inputs.write_placeholders(stack_dir, self.region)
-
-    def _override_for(self, stack: Mapping[str, Any], stack_dir: Path) -> dict[str, Any] | None:
-        if "aws" not in stack.get("provider", {}):
-            return None
-        backend = dict(stack.get("terraform", {}).get("backend", {}).get("s3", {}))
-        if self.target is Target.EMULATOR:
-            assert self.emulator is not None
-            provider = {
-                "s3_use_path_style": True,
-                "skip_credentials_validation": True,
-                "skip_metadata_api_check": "true",
-                "skip_requesting_account_id": False,  # Glue needs the account id on moto
-                "max_retries": 3,  # moto answers 500 for services it lacks; retries would hang
-            }
-            backend.update(
-                {
-                    "use_path_style": True,
-                    "skip_credentials_validation": True,
-                    "skip_metadata_api_check": True,
-                    "skip_requesting_account_id": True,
-                    "max_retries": 2,  # an unreachable emulator fails in seconds, not minutes
-                }
-            )
-            return {"provider": {"aws": [provider]}, "terraform": {"backend": {"s3": backend}}}
-        if self.target is Target.OFFLINE:
-            provider = {
-                "skip_credentials_validation": True,
-                "skip_metadata_api_check": "true",
-                "skip_requesting_account_id": True,
-                "skip_region_validation": True,
-                "max_retries": 1,
-                # No account can be asked offline, so the account guard cannot be checked; null unsets it.
-                "allowed_account_ids": None,
-            }
-            state = (self.workdir / "offline-state" / f"{stack_dir.name}.tfstate").resolve()
-            state.parent.mkdir(parents=True, exist_ok=True)
-            return {
-                "provider": {"aws": [provider]},
-                "terraform": {"backend": {"local": {"path": str(state)}}},
-            }
-        return None
 
     # -- commands ------------------------------------------------------------------------------
 
@@ -411,27 +325,3 @@ def find_terraform() -> str:
     if found is None:
         raise _terraform_missing("terraform")
     return found
-
-
-def find_mirror() -> Path | None:
-    """Root of a filesystem provider mirror holding the pinned AWS provider, or None (use the network)."""
-    source, version = PROVIDER_PINS["aws"]
-    wanted = Path("registry.terraform.io") / source / version
-    explicit = os.environ.get(MIRROR_ENV)
-    if explicit:
-        root = Path(explicit)
-        if not (root / wanted).is_dir():
-            raise ToolMissingError(
-                f"{MIRROR_ENV}={explicit} does not hold {source} {version} (no {root / wanted})",
-                fix=f"point {MIRROR_ENV} at the directory that contains registry.terraform.io/, or unset it",
-            )
-        return root.resolve()
-    for base in MIRROR_SEARCH_ROOTS:
-        if not base.is_dir():
-            continue
-        for candidate in sorted(base.glob("*/registry.terraform.io")) + sorted(
-            base.glob("registry.terraform.io")
-        ):
-            if (candidate.parent / wanted).is_dir():
-                return candidate.parent.resolve()
-    return None

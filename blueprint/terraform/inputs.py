@@ -1,7 +1,8 @@
 """Explicit stack inputs: how a stack gets another stack's outputs without remote state or data sources.
 
-A module declares an input with `modules.foundation.aws.input_from`: a Terraform variable named
-`<domain>__<output>`, meaning "output `<output>` of the stack `<env>-<cloud>-<domain>`". Before a stack
+A module declares an input with `modules.primitives.vocabulary.input_from`: a Terraform variable named
+`<domain>__<output>` (`blueprint.naming.input_variable`), meaning "output `<output>` of the stack
+`<env>-<cloud>-<domain>`". Before a stack
 is planned, its values are written to `blueprint_inputs.auto.tfvars.json` beside `cdk.tf.json`:
 
 - from the producing stack's outputs (`terraform output -json`, i.e. its state) when it has them;
@@ -10,7 +11,7 @@ is planned, its values are written to `blueprint_inputs.auto.tfvars.json` beside
 
 A deploy plans a stack with inputs only once the stacks it reads from are settled: when one of them
 changes an output it consumes (or has no state yet), its plan is deferred until that stack is applied
-(see `deploy.plan_all`).
+(see `blueprint.release.plans.plan_all`).
 """
 
 from __future__ import annotations
@@ -18,17 +19,24 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from blueprint.errors import BlueprintError
+from blueprint.naming import parse_input_variable, parse_stack_id
 from blueprint.spec import DOMAINS
 
-if TYPE_CHECKING:
-    from blueprint.terraform import TerraformRunner
-
 INPUTS_FILE = "blueprint_inputs.auto.tfvars.json"
-SEPARATOR = "__"
 PLACEHOLDER_ACCOUNT = "000000000000"
+
+
+class OutputsReader(Protocol):
+    """What filling inputs needs of a terraform runner: init a producing stack, read its outputs."""
+
+    region: str
+
+    def init(self, stack_dir: Path) -> None: ...
+
+    def outputs(self, stack_dir: Path) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -40,8 +48,7 @@ class Input:
 
     def source(self, stack_id: str) -> str:
         """The producing stack of this input for the consuming stack `stack_id` (same env and cloud)."""
-        env_cloud = stack_id.rsplit("-", 1)[0]
-        return f"{env_cloud}-{self.domain}"
+        return parse_stack_id(stack_id).sibling(self.domain)
 
 
 def declared(stack_dir: Path) -> list[Input]:
@@ -49,9 +56,9 @@ def declared(stack_dir: Path) -> list[Input]:
     doc = json.loads((stack_dir / "cdk.tf.json").read_text())
     found: list[Input] = []
     for name, body in sorted((doc.get("variable") or {}).items()):
-        domain, sep, output = name.partition(SEPARATOR)
-        if sep and domain in DOMAINS and output:
-            found.append(Input(name, domain, output, str(body.get("type", "")).startswith("list")))
+        parsed = parse_input_variable(name)
+        if parsed is not None and parsed[0] in DOMAINS:
+            found.append(Input(name, *parsed, str(body.get("type", "")).startswith("list")))
     return found
 
 
@@ -87,7 +94,7 @@ def write_placeholders(stack_dir: Path, region: str) -> list[str]:
     return [inp.name for inp in found]
 
 
-def fill(runner: TerraformRunner, stack_dir: Path, *, allow_missing: bool = False) -> list[str]:
+def fill(runner: OutputsReader, stack_dir: Path, *, allow_missing: bool = False) -> list[str]:
     """Write this stack's inputs from the producing stacks' current outputs. Returns the inputs that
     have no value yet (placeholders are written for them when `allow_missing`, else it is an error)."""
     found = declared(stack_dir)
@@ -100,7 +107,7 @@ def fill(runner: TerraformRunner, stack_dir: Path, *, allow_missing: bool = Fals
         if not (source_dir / "cdk.tf.json").is_file():
             raise BlueprintError(
                 f"stack {stack_dir.name} reads outputs of {source}, which was not synthesized",
-                fix=f"enable the {source.rsplit('-', 1)[1]} domain in the environment file",
+                fix=f"enable the {parse_stack_id(source).domain} domain in the environment file",
             )
         if not (source_dir / ".terraform").is_dir():
             runner.init(source_dir)

@@ -1,4 +1,8 @@
-"""Synthesis through `main.py`'s builder: specs in, `cdktf.out/stacks/<id>/cdk.tf.json` out."""
+"""Synthesis through `main.py`'s app builder: specs in, `cdktf.out/stacks/<id>/cdk.tf.json` out.
+
+`node` sets up the jsii kernel's node (and the lazy-providers hook) before cdktn starts it; `cdktn_app`
+is what `cdktn synth` / `cdktn deploy` run (through `main.py`).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from blueprint.errors import ToolMissingError
 from blueprint.spec import PlatformSpec
+from blueprint.synth.node import configure_node
 
 if TYPE_CHECKING:
     from main import PlannedStack
@@ -26,6 +31,7 @@ class Synthesized:
 
 def synthesize(specs: list[PlatformSpec], clouds: set[str] | None, outdir: Path) -> Synthesized:
     """Build and synthesize the selected stacks; stacks come back in dependency order."""
+    configure_node()
     explicit = os.environ.get("JSII_NODE")
     if explicit and not (os.path.isfile(explicit) and os.access(explicit, os.X_OK)):
         raise ToolMissingError(
