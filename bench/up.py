@@ -21,7 +21,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from blueprint import local_env  # noqa: E402
+from blueprint.emulator import local as local_env  # noqa: E402
 from blueprint.spec import load_env  # noqa: E402
 
 TARGET_S = 120.0

@@ -172,7 +172,7 @@ def up(
 
     Example: blueprint up --env local   (then: blueprint status, blueprint down)
     """
-    from blueprint import local_env
+    from blueprint.emulator import local as local_env
 
     spec = load_env(env)
     with console.status("starting") as status:
@@ -233,7 +233,7 @@ def verify(
 
     spec = load_env(env)
     if cloud == "aws":
-        from blueprint import local_env
+        from blueprint.emulator import local as local_env
 
         checks = local_env.verify(spec, workdir())
     elif cloud in ("gcp", "azure"):
@@ -308,7 +308,7 @@ def down(env: EnvOpt = "local", outdir: OutdirOpt = DEFAULT_OUTDIR) -> None:
 
     Example: blueprint down --env local
     """
-    from blueprint import local_env
+    from blueprint.emulator import local as local_env
 
     with console.status("destroying") as status:
         destroyed = local_env.down(load_env(env), workdir(), outdir, progress=lambda m: status.update(m))
@@ -318,7 +318,7 @@ def down(env: EnvOpt = "local", outdir: OutdirOpt = DEFAULT_OUTDIR) -> None:
 @app.command()
 def status(env: EnvOpt = "local") -> None:
     """Show the emulator and what each stack's state holds.  Example: blueprint status --env local"""
-    from blueprint import local_env
+    from blueprint.emulator import local as local_env
 
     st = local_env.status(load_env(env), workdir())
     if st.endpoint is None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from blueprint import emulator
+from blueprint.emulator import process as emulator
 from blueprint.errors import EmulatorError
 
 pytestmark = pytest.mark.unit
@@ -28,9 +28,9 @@ def test_alive_but_silent_emulator_is_refused_not_replaced_and_stop_ends_it(
         listener.bind(("127.0.0.1", 0))
         listener.listen()
         port = listener.getsockname()[1]
-        # Named like the emulator (the PID-reuse guard looks for "moto" in the command line).
+        # Named like the emulator (the PID-reuse guard looks for the server module in the command line).
         silent = subprocess.Popen(
-            [sys.executable, "-c", "import time; time.sleep(60)", "blueprint.moto_server"],
+            [sys.executable, "-c", "import time; time.sleep(60)", "blueprint.emulator.server"],
             start_new_session=True,
         )
         try:

@@ -1,4 +1,4 @@
-"""The in-process moto patches (localstack/moto_patches.py): each fixes the behaviour it names, and
+"""The in-process moto patches (blueprint/emulator/moto_patches.py): each fixes the behaviour it names, and
 unpatched moto still has the bug (when upstream fixes it, this test says the patch can go)."""
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from moto import mock_aws
 patched = sys.argv[1] == "patched"
 if patched:
     sys.path.insert(0, {repo!r})
-    from blueprint.moto_server import load_patches
-    load_patches().apply_all()
+    from blueprint.emulator import moto_patches
+    moto_patches.apply_all()
 with mock_aws():
     s3 = boto3.client("s3", region_name="us-east-1")
     for b in ("bp-logs", "bp-data"):
@@ -145,9 +145,8 @@ def test_unpatched_moto_still_has_the_bugs() -> None:
 def test_patches_refuse_another_moto_version(monkeypatch: pytest.MonkeyPatch) -> None:
     import moto
 
-    from blueprint.moto_server import load_patches
+    from blueprint.emulator import moto_patches as patches
 
-    patches = load_patches()
     monkeypatch.setattr(moto, "__version__", "0.0.1")
     with pytest.raises(RuntimeError, match="written for moto"):
         patches.apply_all()
@@ -155,7 +154,7 @@ def test_patches_refuse_another_moto_version(monkeypatch: pytest.MonkeyPatch) ->
 
 def test_emulator_refuses_non_loopback_host() -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "blueprint.moto_server", "--host", "0.0.0.0", "--port", "5999"],
+        [sys.executable, "-m", "blueprint.emulator.server", "--host", "0.0.0.0", "--port", "5999"],
         cwd=REPO,
         capture_output=True,
         text=True,

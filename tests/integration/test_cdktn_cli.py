@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from blueprint import emulator, local_env, state
+from blueprint import emulator, state
 from blueprint.deploy import connect
+from blueprint.emulator import local as local_env
 from blueprint.spec import load_env
 
 pytestmark = pytest.mark.apply

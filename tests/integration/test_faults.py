@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from blueprint import deploy, emulator, ledger, local_env
+from blueprint import deploy, emulator, ledger
+from blueprint.emulator import local as local_env
 from blueprint.naming import Namer
 from blueprint.spec import load_env
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import boto3
 import pytest
 
-from blueprint import emulator, local_env
+from blueprint import emulator
+from blueprint.emulator import local as local_env
 from blueprint.naming import Namer
 from blueprint.spec import load_env
 

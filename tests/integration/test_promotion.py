@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 import yaml
 
-from blueprint import deploy, emulator, ledger, local_env, promote
+from blueprint import deploy, emulator, ledger, promote
 from blueprint.bundle import current_commit
 from blueprint.deploy import REPO
+from blueprint.emulator import local as local_env
 from blueprint.errors import BlueprintError, EmulatorError, TerraformError
 from blueprint.naming import Namer
 from blueprint.paths import environments_dir

@@ -1,7 +1,7 @@
 """The day-2 playbook renders client configuration from the real outputs of a `local` deployment.
 
 The outputs come from applying the real local stacks on the embedded emulator once per module
-(`blueprint.local_env.up` with a tmp workdir and outdir; ~2 min), then `terraform output -json` per
+(`blueprint.emulator.local.up` with a tmp workdir and outdir; ~2 min), then `terraform output -json` per
 stack, exactly what a user would hand the playbook. `down` runs at teardown. No session fixture for a
 deployed local environment exists in tests/integration, so this module deploys its own. The emulator
 is started with BLUEPRINT_KAFKA_BOOTSTRAP naming a real Kafka-protocol broker (Tansu on 127.0.0.1), so
@@ -21,13 +21,14 @@ import yaml
 from ansible_playbook import run_playbook
 from kafka_broker import Broker, round_trip, start, stop
 
-from blueprint import emulator, local_env
+from blueprint import emulator
+from blueprint.emulator import local as local_env
 from blueprint.spec import load_env
 from blueprint.terraform import Target, TerraformRunner
 
 pytestmark = pytest.mark.apply
 SKIPPED_DOMAINS = ("orchestration",)  # local applies warehouse (no Redshift), streaming and serving
-KAFKA_BOOTSTRAP_ENV = "BLUEPRINT_KAFKA_BOOTSTRAP"  # read by localstack/moto_patches.py
+KAFKA_BOOTSTRAP_ENV = "BLUEPRINT_KAFKA_BOOTSTRAP"  # read by blueprint/emulator/moto_patches.py
 
 
 @pytest.fixture(scope="module")

@@ -263,7 +263,7 @@ def apply_all() -> list[str]:
     """Apply every patch; refuse a moto version the patches were not written for."""
     if moto.__version__ != PINNED_MOTO:
         raise RuntimeError(
-            f"localstack/moto_patches.py is written for moto {PINNED_MOTO}, found {moto.__version__}"
+            f"blueprint/emulator/moto_patches.py is written for moto {PINNED_MOTO}, found {moto.__version__}"
         )
     for patch in PATCHES:
         patch()

@@ -1,26 +1,13 @@
 """Entry point of the embedded emulator process: moto server bound to a loopback address only.
 
-Run as `python -m blueprint.moto_server --host 127.0.0.1 --port N`; `blueprint.emulator` starts it.
+Run as `python -m blueprint.emulator.server --host 127.0.0.1 --port N`; `blueprint.emulator.process`
+starts it. The patches of `moto_patches.py` are applied before moto serves a request.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import ipaddress
-from pathlib import Path
-from types import ModuleType
-
-PATCHES_FILE = Path(__file__).resolve().parent.parent / "localstack" / "moto_patches.py"
-
-
-def load_patches() -> ModuleType:
-    """localstack/moto_patches.py, loaded by path (a package named `localstack` would shadow LocalStack)."""
-    spec = importlib.util.spec_from_file_location("blueprint_moto_patches", PATCHES_FILE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -34,7 +21,9 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(f"--host {args.host} is not a loopback address; the emulator listens on 127.0.0.1 only")
     from moto.server import main as moto_main
 
-    load_patches().apply_all()
+    from blueprint.emulator import moto_patches
+
+    moto_patches.apply_all()
 
     tls = ["--ssl-cert", args.cert, "--ssl-key", args.key] if args.cert and args.key else []
     moto_main(["--host", args.host, "--port", str(args.port), *tls])

@@ -29,6 +29,7 @@ EMULATOR_SECRET_KEY = "testing"
 EMULATOR_ACCOUNT_ID = "123456789012"
 ENDPOINT_ENV_VARS = ("BLUEPRINT_AWS_ENDPOINT", "LOCALSTACK_ENDPOINT")
 STATE_FILE = "emulator.json"
+SERVER_MODULE = "blueprint.emulator.server"
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 10.0
 
@@ -118,7 +119,7 @@ def _is_our_emulator(pid: int) -> bool:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
     except OSError:
         return _pid_alive(pid)
-    return b"moto" in cmdline or b"localstack" in cmdline
+    return any(mark in cmdline for mark in (SERVER_MODULE.encode(), b"moto", b"localstack"))
 
 
 def _state_path(workdir: Path) -> Path:
@@ -200,7 +201,7 @@ def start(workdir: Path) -> Emulator:
     cmd = [
         sys.executable,
         "-m",
-        "blueprint.moto_server",
+        SERVER_MODULE,
         "--host",
         "127.0.0.1",
         "--port",
