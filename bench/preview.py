@@ -100,7 +100,8 @@ def make_repo(dest: Path, changes: tuple[Callable[[Path], None], ...]) -> tuple[
 
 def deploy_base(repo: Path, base: str, home: Path) -> float:
     """Deploy the base revision's `local` to a fresh emulator in `home` (setup, not timed). Seconds."""
-    from blueprint import deploy, emulator
+    from blueprint import emulator
+    from blueprint.release import deploy
     from blueprint.spec import load_spec
 
     spec_file = home / "local.yaml"

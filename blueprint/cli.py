@@ -21,7 +21,7 @@ from rich.table import Table
 from blueprint import terraform
 from blueprint.errors import BlueprintError
 from blueprint.paths import environments_dir
-from blueprint.policy_cli import check
+from blueprint.policy.cli_tmp import check
 from blueprint.preview_cli import affected, preview
 from blueprint.spec import (
     export_schema,
@@ -149,7 +149,8 @@ def bootstrap(env: EnvOpt) -> None:
     """
     import boto3
 
-    from blueprint import emulator, state
+    from blueprint import emulator
+    from blueprint.release import state_store as state
 
     spec = load_env(env)
     aws = spec.clouds.aws
@@ -339,7 +340,7 @@ def deploy(
 
     Example: blueprint deploy --env dev      (emulator environments: blueprint deploy --env local)
     """
-    from blueprint import deploy as deploy_mod
+    from blueprint.release import deploy as deploy_mod
 
     with console.status("deploying") as status:
         result = deploy_mod.deploy(
@@ -356,13 +357,14 @@ def bundle(env: EnvOpt, outdir: OutdirOpt = DEFAULT_OUTDIR) -> None:
 
     Example: blueprint bundle --env staging
     """
-    from blueprint.bundle import current_commit, make_bundle, write_bundle
-    from blueprint.deploy import REPO
+    from blueprint import paths
+    from blueprint.release.bundle import current_commit, make_bundle, write_bundle
     from blueprint.synth import synthesize
 
     spec = load_env(env)
     result = synthesize([spec], lifecycle_clouds(spec), outdir)
-    made = make_bundle(spec, outdir, [s.stack_id for s in result.stacks], current_commit(REPO))
+    commit = current_commit(paths.project_root())
+    made = make_bundle(spec, outdir, [s.stack_id for s in result.stacks], commit)
     path = write_bundle(made, outdir, workdir() / "bundles")
     console.print_json(json.dumps({**made.manifest, "digest": made.digest, "path": str(path)}))
 
@@ -385,7 +387,7 @@ def promote(
     the target's plan summary for approval. With --apply: re-plans and applies only if it equals the
     approved summary.  Example: blueprint promote --from dev --to staging
     """
-    from blueprint import promote as promote_mod
+    from blueprint.release import promote as promote_mod
     from blueprint.spec import chain_of
 
     specs = load_all()
@@ -429,9 +431,9 @@ def drift(env: EnvOpt, outdir: OutdirOpt = DEFAULT_OUTDIR) -> None:
 
     Example: blueprint drift --env prod
     """
-    from blueprint import deploy as deploy_mod
+    from blueprint.release.drift import drift as drift_of
 
-    plans = deploy_mod.drift(load_env(env), workdir(), outdir)
+    plans = drift_of(load_env(env), workdir(), outdir)
     drifted = [i for i, p in plans.items() if p.changes]
     for stack_id, plan in plans.items():
         console.print(f"{stack_id}: {'DRIFT ' + plan.describe() if plan.changes else 'in sync'}")
@@ -443,8 +445,8 @@ def drift(env: EnvOpt, outdir: OutdirOpt = DEFAULT_OUTDIR) -> None:
 @app.command("ledger")
 def ledger_cmd(env: EnvOpt, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Print the deployment history of an environment.  Example: blueprint ledger --env staging"""
-    from blueprint import ledger
-    from blueprint.deploy import connect
+    from blueprint.release import ledger
+    from blueprint.release.connection import connect
 
     spec = load_env(env)
     entries = ledger.history(connect(spec, workdir(), start=False).s3(), spec)
@@ -474,7 +476,7 @@ def shell_env(env: EnvOpt = "local") -> None:
     """
     import shlex
 
-    from blueprint.deploy import connect
+    from blueprint.release.connection import connect
 
     conn = connect(load_env(env), workdir(), start=False)
     for key, value in sorted(conn.runner(workdir()).env().items()):

@@ -39,7 +39,7 @@ class Row:
 
 
 def coverage(specs: dict[str, PlatformSpec], mirror: bool) -> list[Row]:
-    from blueprint.policy_rules import RULES
+    from blueprint.policy.rules import RULES
     from stacks import registry
 
     emulated = [s for s in specs.values() if s.emulated]

@@ -49,7 +49,7 @@ def affected(
     Example: blueprint affected --base origin/main --json
     prints {"include": [{"stack": "dev-aws-lake", "env": "dev", "cloud": "aws", ...}]}
     """
-    from blueprint.affected import compare, matrix, synthesize_revisions
+    from blueprint.preview.affected import compare, matrix, synthesize_revisions
 
     workspace = Path(tempfile.mkdtemp(prefix="blueprint-affected-"))
     try:

@@ -14,12 +14,13 @@ from typing import Any
 
 import boto3
 
-from blueprint import deploy as deploy_mod
 from blueprint import emulator as emulator_mod
-from blueprint import state
 from blueprint.emulator import Emulator
 from blueprint.errors import BlueprintError
 from blueprint.naming import Namer
+from blueprint.release import deploy as deploy_mod
+from blueprint.release import state_store as state
+from blueprint.release.plans import init_all
 from blueprint.spec import PlatformSpec
 from blueprint.synth import synthesize
 from blueprint.terraform import Target, TerraformRunner, inputs
@@ -100,7 +101,7 @@ def replan(spec: PlatformSpec, workdir: Path, outdir: Path) -> dict[str, bool]:
     synth = synthesize([spec], lifecycle_clouds(spec), outdir)
     runner = TerraformRunner(workdir, Target.EMULATOR, emu, region=region)
     ids = [s.stack_id for s in synth.stacks]
-    deploy_mod.init_all(runner, synth, ids)
+    init_all(runner, synth, ids)
     changes: dict[str, bool] = {}
     for i in ids:
         inputs.fill(runner, synth.stack_dir(i))
@@ -136,7 +137,7 @@ def down(spec: PlatformSpec, workdir: Path, outdir: Path, progress: Progress = _
     s3 = s3_client(emu, region)
     synth = synthesize([spec], lifecycle_clouds(spec), outdir)
     runner = TerraformRunner(workdir, Target.EMULATOR, emu, region=region)
-    deploy_mod.init_all(runner, synth, [s.stack_id for s in synth.stacks])
+    init_all(runner, synth, [s.stack_id for s in synth.stacks])
     for stack in reversed(synth.stacks):
         progress(f"terraform destroy {stack.stack_id}")
         # Dependents go first, so the outputs they read still exist (destroy needs the inputs too).

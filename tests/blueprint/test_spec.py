@@ -97,7 +97,7 @@ def test_every_cloud_vocabulary_is_known() -> None:
 def test_schema_json_is_current() -> None:
     on_disk = (environments_dir() / "schema.json").read_text(encoding="utf-8")
     assert on_disk == export_schema(), (
-        "environments/schema.json is out of date with blueprint/spec.py; "
+        "environments/schema.json is out of date with blueprint/spec/model.py; "
         "regenerate it with `blueprint schema`"
     )
 

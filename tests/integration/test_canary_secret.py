@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from blueprint import emulator, ledger
-from blueprint.deploy import connect
+from blueprint import emulator
+from blueprint.release import ledger
+from blueprint.release.connection import connect
 from blueprint.spec import load_env
 
 pytestmark = pytest.mark.apply

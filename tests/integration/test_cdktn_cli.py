@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from blueprint import emulator, state
-from blueprint.deploy import connect
+from blueprint import emulator
 from blueprint.emulator import local as local_env
+from blueprint.release import state_store as state
+from blueprint.release.connection import connect
 from blueprint.spec import load_env
 
 pytestmark = pytest.mark.apply

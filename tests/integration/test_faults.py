@@ -13,9 +13,11 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from blueprint import deploy, emulator, ledger
+from blueprint import emulator
 from blueprint.emulator import local as local_env
 from blueprint.naming import Namer
+from blueprint.release import deploy, ledger
+from blueprint.release.connection import connect
 from blueprint.spec import load_env
 
 pytestmark = pytest.mark.apply
@@ -35,7 +37,7 @@ def test_sigterm_mid_apply_then_rerun_converges(tmp_path: Path) -> None:
     home, out = tmp_path / "home", tmp_path / "out"
     emu = emulator.ensure(home)
     try:
-        s3 = deploy.connect(spec, home).s3()
+        s3 = connect(spec, home).s3()
         namer = Namer(spec.prefix, spec.name)
         lock_key = namer.state_key("local-aws-foundation") + ".tflock"
         env = {**os.environ, "BLUEPRINT_HOME": str(home)}
@@ -119,7 +121,7 @@ def test_emulator_down_mid_apply_is_one_clear_error_and_a_rerun_converges(tmp_pa
     spec = load_env("local")
     home, out = tmp_path / "home", tmp_path / "out"
     emulator.ensure(home)
-    s3 = deploy.connect(spec, home).s3()
+    s3 = connect(spec, home).s3()
     namer = Namer(spec.prefix, spec.name)
     lock_key = namer.state_key("local-aws-foundation") + ".tflock"
     try:

@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 import yaml
 
-from blueprint import deploy, emulator, ledger, promote
-from blueprint.bundle import current_commit
-from blueprint.deploy import REPO
+from blueprint import emulator
 from blueprint.emulator import local as local_env
 from blueprint.errors import BlueprintError, EmulatorError, TerraformError
 from blueprint.naming import Namer
 from blueprint.paths import environments_dir
+from blueprint.release import deploy, drift, ledger, promote
+from blueprint.release.bundle import current_commit
 from blueprint.spec import PlatformSpec, chain_of, load_all, load_spec
 from blueprint.verify import verify_aws
 
@@ -38,7 +38,7 @@ def world(
 
     The commit is read once: files edited while the module runs must not look like another commit."""
     home, out = tmp_path_factory.mktemp("home"), tmp_path_factory.mktemp("out")
-    pinned = current_commit(REPO)
+    pinned = current_commit(Path(__file__).resolve().parents[2])
     patch = pytest.MonkeyPatch()
     patch.setattr(deploy, "current_commit", lambda repo: pinned)
     patch.setattr(promote, "current_commit", lambda repo: pinned)
@@ -148,19 +148,19 @@ def test_plan_for_approval_then_stale_plan_refused_then_apply(
 
 def test_drift_is_detected(specs: dict[str, PlatformSpec], world: dict[str, Any]) -> None:
     spec = specs["local"]
-    plans = deploy.drift(spec, world["home"], world["out"])
+    plans = drift.drift(spec, world["home"], world["out"])
     assert not any(p.changes for p in plans.values())
     s3 = world["deployed"].connection.s3()
     s3.put_bucket_versioning(
         Bucket=Namer(spec.prefix, spec.name).s3_bucket("lake", "raw"),
         VersioningConfiguration={"Status": "Suspended"},
     )
-    plans = deploy.drift(spec, world["home"], world["out"])
+    plans = drift.drift(spec, world["home"], world["out"])
     assert plans["local-aws-lake"].changes and not plans["local-aws-foundation"].changes
     assert plans["local-aws-lake"].counts["update"] == 1
     # A deploy converges it again.
     deploy.deploy(spec, world["home"], world["out"])
-    assert not any(p.changes for p in deploy.drift(spec, world["home"], world["out"]).values())
+    assert not any(p.changes for p in drift.drift(spec, world["home"], world["out"]).values())
 
 
 def test_a_held_state_lock_names_its_holder(specs: dict[str, PlatformSpec], world: dict[str, Any]) -> None:

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from blueprint.deploy import apply_all, init_all, plan_all
 from blueprint.errors import BlueprintError
+from blueprint.release.deploy import apply_all
+from blueprint.release.plans import init_all, plan_all
 from blueprint.synth import Synthesized
 from blueprint.terraform import Target, TerraformRunner, inputs
 from main import PlannedStack

@@ -201,10 +201,10 @@ def domains_synth(tmp_path_factory: pytest.TempPathFactory, domains_env_dir: Pat
 @pytest.fixture(scope="session")
 def domains_policy(domains_synth: Synthesized) -> Any:
     """The policy gate (invariants + checkov, checked-in suppressions) on every `domains_synth` stack."""
-    from blueprint.policy import evaluate
-    from blueprint.policy_checkov import find_checkov
-    from blueprint.policy_model import StackDoc
-    from blueprint.policy_suppressions import load_suppressions
+    from blueprint.policy.checkov import find_checkov
+    from blueprint.policy.gate import evaluate
+    from blueprint.policy.model import StackDoc
+    from blueprint.policy.suppressions import load_suppressions
 
     stacks = []
     for stack_id in domains_synth.manifest["stacks"]:
@@ -220,9 +220,9 @@ def invariant_failures(domains_synth: Synthesized) -> Any:
     """`invariant_failures(stack_id, change)`: {invariant: [messages]} of the invariants that fail, not
     suppressed by policy/suppressions.yaml, on a deep copy of a `domains_synth` stack after `change(doc)`
     (no checkov: the point is our rules)."""
-    from blueprint.policy import check_invariants
-    from blueprint.policy_model import StackDoc
-    from blueprint.policy_suppressions import apply_suppressions, load_suppressions
+    from blueprint.policy.gate import check_invariants
+    from blueprint.policy.model import StackDoc
+    from blueprint.policy.suppressions import apply_suppressions, load_suppressions
 
     suppressions = load_suppressions()
 

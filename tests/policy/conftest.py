@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from blueprint.policy import PolicyReport, evaluate, load_stacks
-from blueprint.policy_checkov import find_checkov
-from blueprint.policy_model import StackDoc
-from blueprint.policy_suppressions import load_suppressions
+from blueprint.policy.checkov import find_checkov
+from blueprint.policy.gate import PolicyReport, evaluate, load_stacks
+from blueprint.policy.model import StackDoc
+from blueprint.policy.suppressions import load_suppressions
 from blueprint.spec import load_all
 
 Doc = dict[str, Any]

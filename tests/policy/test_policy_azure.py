@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from blueprint.policy_model import INVARIANT_NAMES
+from blueprint.policy.model import INVARIANT_NAMES
 from tests.modules.azure_envs import write_envs
 from tests.policy.test_policy_other_clouds import GOOD_STORAGE, LABELS, azure, failures
 
@@ -154,13 +154,13 @@ def test_owner_anywhere_and_broad_roles_on_a_subscription_fail(grant: Doc, bad: 
 
 
 def test_every_invariant_has_an_azure_rule_for_module_types() -> None:
-    from blueprint.policy_rules_azure import AZURE_RULES
+    from blueprint.policy.rules.azure import AZURE_RULES
 
     assert tuple(AZURE_RULES) == INVARIANT_NAMES
 
 
 def test_policy_gate_passes_the_synthesized_azure_stacks(tmp_path: Path) -> None:
-    from blueprint.policy import check
+    from blueprint.policy.gate import check
 
     specs = write_envs(tmp_path)
     report = check([specs["azall"]], {"azure"}, tmp_path / "out")

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from blueprint.errors import BlueprintError, ToolMissingError
-from blueprint.policy_checkov import _run, find_checkov, scan_plans, scan_stacks, scannable
-from blueprint.policy_model import StackDoc
-from blueprint.policy_suppressions import apply_suppressions, load_suppressions
+from blueprint.policy.checkov import _run, find_checkov, scan_plans, scan_stacks, scannable
+from blueprint.policy.model import StackDoc
+from blueprint.policy.suppressions import apply_suppressions, load_suppressions
 
 pytestmark = pytest.mark.policy
 

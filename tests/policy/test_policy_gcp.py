@@ -14,9 +14,9 @@ import pytest
 import yaml
 
 from blueprint.paths import environments_dir
-from blueprint.policy import PolicyReport, check_invariants, evaluate, load_stacks
-from blueprint.policy_model import INVARIANT_NAMES, StackDoc
-from blueprint.policy_suppressions import load_suppressions
+from blueprint.policy.gate import PolicyReport, check_invariants, evaluate, load_stacks
+from blueprint.policy.model import INVARIANT_NAMES, StackDoc
+from blueprint.policy.suppressions import load_suppressions
 from blueprint.spec import load_spec
 
 pytestmark = pytest.mark.policy

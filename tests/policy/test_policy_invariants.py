@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from blueprint.policy import PolicyViolation, check_invariants, evaluate
-from blueprint.policy_model import INVARIANT_NAMES, StackDoc
-from blueprint.policy_suppressions import load_suppressions
+from blueprint.policy.gate import PolicyViolation, check_invariants, evaluate
+from blueprint.policy.model import INVARIANT_NAMES, StackDoc
+from blueprint.policy.suppressions import load_suppressions
 from blueprint.spec.model import Protection
 
 pytestmark = pytest.mark.policy

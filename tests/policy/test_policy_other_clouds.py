@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from blueprint.policy import check_invariants
-from blueprint.policy_model import INVARIANT_NAMES, StackDoc
-from blueprint.policy_rules import RULES
+from blueprint.policy.gate import check_invariants
+from blueprint.policy.model import INVARIANT_NAMES, StackDoc
+from blueprint.policy.rules import RULES
 from blueprint.spec import load_env
 
 pytestmark = pytest.mark.policy

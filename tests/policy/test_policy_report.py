@@ -13,11 +13,11 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from blueprint.errors import BlueprintError
-from blueprint.policy import PolicyReport, PolicyViolation, evaluate
-from blueprint.policy_cli import check
-from blueprint.policy_model import INVARIANT_NAMES, StackDoc
-from blueprint.policy_report import render_table, to_json, to_sarif
-from blueprint.policy_suppressions import load_suppressions
+from blueprint.policy.cli_tmp import check
+from blueprint.policy.gate import PolicyReport, PolicyViolation, evaluate
+from blueprint.policy.model import INVARIANT_NAMES, StackDoc
+from blueprint.policy.report import render_table, to_json, to_sarif
+from blueprint.policy.suppressions import load_suppressions
 
 pytestmark = pytest.mark.policy
 

@@ -7,8 +7,8 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from blueprint.policy import PolicyReport
-from blueprint.policy_model import INVARIANT_NAMES, StackDoc
+from blueprint.policy.gate import PolicyReport
+from blueprint.policy.model import INVARIANT_NAMES, StackDoc
 from blueprint.spec import load_all
 
 pytestmark = pytest.mark.policy

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from blueprint.policy_model import Finding
-from blueprint.policy_suppressions import (
-    DEFAULT_SUPPRESSIONS,
+from blueprint.policy.model import Finding
+from blueprint.policy.suppressions import (
     SuppressionError,
     apply_suppressions,
+    default_suppressions,
     load_suppressions,
 )
 
@@ -52,7 +52,7 @@ def finding(rule: str, stack: str, address: str) -> Finding:
 
 
 def test_checked_in_file_is_valid_today() -> None:
-    entries = load_suppressions(DEFAULT_SUPPRESSIONS)
+    entries = load_suppressions(default_suppressions())
     assert entries, "the checked-in file has entries"
     assert all(len(e.reason) >= 20 and e.expires >= dt.date.today() for e in entries)
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from blueprint.affected import Revision, Revisions, StackInfo, compare, matrix, normalize, synth_diff
 from blueprint.preview import plan_stacks
-from blueprint.preview_render import render_full
+from blueprint.preview.affected import Revision, Revisions, StackInfo, compare, matrix, normalize, synth_diff
+from blueprint.preview.render import render_full
 
 pytestmark = pytest.mark.unit
 
@@ -101,10 +101,28 @@ def test_stacks_that_cannot_be_planned_here_get_a_labelled_synth_diff(tmp_path: 
     assert report.method == "synth-diff" and report.mode == "not planned here"
     assert report.counts == {"create": 0, "update": 1, "replace": 0, "delete": 0}
     from blueprint.preview import MODE_NOTES
-    from blueprint.preview_model import PolicySection, Report
+    from blueprint.preview.model import PolicySection, Report
 
     text = render_full(
         Report("b", "h", "emulator", MODE_NOTES["emulator"], reports, PolicySection(False, "x"), "artifacts")
     )
     assert "| `dev-gcp-lake` | synth diff (not planned here) | 0 | 1 | n/a | 0 |" in text
     assert "| update | `google_storage_bucket.lake_raw` | `uniform_bucket_level_access` |" in text
+
+
+def test_a_policy_step_that_cannot_run_says_it_failed_and_why(tmp_path: Path) -> None:
+    from blueprint.preview import MODE_NOTES
+    from blueprint.preview.model import Report
+    from blueprint.preview.run import policy_new_in_head
+
+    base = _revision(tmp_path / "b", "base", {"dev-gcp-lake": _doc("a")})
+    head = _revision(tmp_path / "h", "head", {"dev-gcp-lake": _doc("b")})
+    for rev in (base, head):  # an environment file this version cannot read
+        (rev.root / "environments").mkdir(parents=True)
+        (rev.root / "environments" / "dev.yaml").write_text("name: dev\nprefix: [acme\n")
+    section = policy_new_in_head(Revisions(base, head, ExitStack()), compare(base, head))
+    assert not section.available
+    assert section.note.startswith("invalid environment file")
+    assert "dev.yaml" in section.note and "YAML syntax error" in section.note
+    rendered = render_full(Report("b", "h", "emulator", MODE_NOTES["emulator"], [], section, "artifacts"))
+    assert "**Policy check failed**: invalid environment file" in rendered

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from blueprint.affected import StackDelta, StackInfo, SynthDiff
 from blueprint.preview import MODE_NOTES
-from blueprint.preview_model import PolicySection, Report, blocked_destroys, error_summary, synth_report
-from blueprint.preview_render import render_full
+from blueprint.preview.affected import StackDelta, StackInfo, SynthDiff
+from blueprint.preview.model import PolicySection, Report, blocked_destroys, error_summary, synth_report
+from blueprint.preview.render import render_full
 
 pytestmark = pytest.mark.unit
 

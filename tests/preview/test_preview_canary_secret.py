@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from blueprint.affected import StackDelta, StackInfo, synth_diff
 from blueprint.preview import MODE_NOTES, write_outputs
-from blueprint.preview_model import PolicySection, Report, summarize_plan, synth_report
-from blueprint.preview_render import render_comment, render_full
+from blueprint.preview.affected import StackDelta, StackInfo, synth_diff
+from blueprint.preview.model import PolicySection, Report, summarize_plan, synth_report
+from blueprint.preview.render import render_comment, render_full
 
 pytestmark = pytest.mark.unit
 

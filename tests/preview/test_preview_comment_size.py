@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from blueprint.affected import StackDelta, StackInfo
 from blueprint.preview import MODE_NOTES
-from blueprint.preview_model import PolicyFinding, PolicySection, Report, summarize_plan
-from blueprint.preview_render import COMMENT_LIMIT, render_comment, render_full
+from blueprint.preview.affected import StackDelta, StackInfo
+from blueprint.preview.model import PolicyFinding, PolicySection, Report, summarize_plan
+from blueprint.preview.render import COMMENT_LIMIT, render_comment, render_full
 
 pytestmark = pytest.mark.unit
 

@@ -13,10 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from blueprint import deploy, emulator
+from blueprint import emulator
 from blueprint.errors import BlueprintError
 from blueprint.naming import Namer
 from blueprint.preview import PreviewOptions, PreviewResult, preview
+from blueprint.release import deploy
+from blueprint.release.connection import connect
 from blueprint.spec import PlatformSpec, load_spec
 
 pytestmark = pytest.mark.plan
@@ -50,7 +52,7 @@ def deployed(tmp_path_factory: pytest.TempPathFactory, repo_tools) -> Iterator[D
 
 
 def _state_etags(d: Deployed) -> dict[str, str]:
-    s3 = deploy.connect(d.spec, d.home).s3()
+    s3 = connect(d.spec, d.home).s3()
     namer = Namer(d.spec.prefix, d.spec.name)
     listed = s3.list_objects_v2(Bucket=namer.state_bucket()).get("Contents", [])
     return {o["Key"]: o["ETag"] for o in listed}

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from blueprint.preview_render import MARKER
+from blueprint.preview.render import MARKER
 
 pytestmark = pytest.mark.unit
 

@@ -10,7 +10,6 @@ import typer
 from rich.console import Console
 
 from blueprint.errors import BlueprintError
-from blueprint.policy_suppressions import DEFAULT_SUPPRESSIONS
 from blueprint.spec import select_clouds, select_specs
 
 
@@ -66,13 +65,13 @@ def check(
         ),
     ] = None,
     suppressions: Annotated[
-        Path,
+        Path | None,
         typer.Option(
             "--suppressions",
             help="The checked-in file of accepted findings.",
             show_default="policy/suppressions.yaml",
         ),
-    ] = DEFAULT_SUPPRESSIONS,
+    ] = None,
 ) -> None:
     """Policy gate: checkov and the project invariants on every synthesized stack.
 
@@ -80,8 +79,8 @@ def check(
 
     Example: blueprint check --env prod --format sarif --output policy.sarif
     """
-    from blueprint.policy import check as run_check
-    from blueprint.policy_report import render
+    from blueprint.policy.gate import check as run_check
+    from blueprint.policy.report import render
 
     console = Console()
     specs, clouds, plans = select_specs(env), select_clouds(cloud), _plans(plan)

@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from blueprint import paths
 from blueprint.errors import BlueprintError, ToolMissingError
-from blueprint.policy_model import Finding, StackDoc
+from blueprint.policy.model import Finding, StackDoc
 
-REPO = Path(__file__).resolve().parent.parent
 TIMEOUT_S = 600
 SUPPRESS_HINT = "or accept it in policy/suppressions.yaml with a reason and an expiry date"
 
@@ -48,7 +48,8 @@ def find_checkov() -> str:
     explicit = os.environ.get("BLUEPRINT_CHECKOV")
     candidates = [
         explicit,
-        str(REPO / ".venv-checkov" / "bin" / "checkov"),
+        str(paths.project_root() / ".venv-checkov" / "bin" / "checkov"),
+        str(paths.CODE_ROOT / ".venv-checkov" / "bin" / "checkov"),
         str(Path(sys.executable).parent / "checkov"),
         shutil.which("checkov"),
     ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from blueprint.policy_model import (
+from blueprint.policy.model import (
     RuleResult,
     StackDoc,
     dig,
@@ -25,11 +25,11 @@ Predicate = Callable[[dict[str, Any]], str | None]  # body -> problem, or None w
 MODULE_HINT = "modules/foundation/aws.py (SecureBucket)"
 
 
-def _env_file(stack: StackDoc) -> str:
+def env_file(stack: StackDoc) -> str:
     return f"environments/{stack.spec.name}.yaml"
 
 
-def _label(rtype: str, name: str, body: dict[str, Any]) -> str:
+def resource_label(rtype: str, name: str, body: dict[str, Any]) -> str:
     """`bucket acme-dev-lake-raw (aws_s3_bucket.lake_raw_bucket_1234)`: a name a person recognizes."""
     human = next(
         (body[k] for k in ("bucket", "name", "alias", "cluster_name", "workgroup_name") if k in body),
@@ -39,13 +39,13 @@ def _label(rtype: str, name: str, body: dict[str, Any]) -> str:
     return f"{kind} {human} ({rtype}.{name})" if isinstance(human, str) else f"{rtype}.{name}"
 
 
-def _as_list(value: Any) -> list[Any]:
+def as_list(value: Any) -> list[Any]:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
 
 
-def _table_rule(table: dict[str, Predicate], fix: Callable[[str], str], note: str | None = None) -> Rule:
+def table_rule(table: dict[str, Predicate], fix: Callable[[str], str], note: str | None = None) -> Rule:
     """A rule from a {resource type: predicate} table; `fix(type)` says how to repair a failure."""
 
     def rule(stack: StackDoc) -> RuleResult:
@@ -54,7 +54,7 @@ def _table_rule(table: dict[str, Predicate], fix: Callable[[str], str], note: st
             problem = table[rtype](body)
             result.add(
                 f"{rtype}.{name}",
-                None if problem is None else f"{_label(rtype, name, body)} {problem}",
+                None if problem is None else f"{resource_label(rtype, name, body)} {problem}",
                 fix(rtype),
             )
         return result
@@ -62,7 +62,7 @@ def _table_rule(table: dict[str, Predicate], fix: Callable[[str], str], note: st
     return rule
 
 
-def _require(path: str, what: str) -> Predicate:
+def require(path: str, what: str) -> Predicate:
     """Predicate: `path` is a non-empty value (a key id, a subnet list, a block)."""
 
     def check(body: dict[str, Any]) -> str | None:
@@ -71,21 +71,21 @@ def _require(path: str, what: str) -> Predicate:
     return check
 
 
-def _require_true(path: str, what: str) -> Predicate:
+def require_true(path: str, what: str) -> Predicate:
     def check(body: dict[str, Any]) -> str | None:
         return None if is_true(dig(body, path)) else f"does not set {path} = true ({what})"
 
     return check
 
 
-def _require_false(path: str, what: str) -> Predicate:
+def require_false(path: str, what: str) -> Predicate:
     def check(body: dict[str, Any]) -> str | None:
         return None if is_false(dig(body, path)) else f"does not set {path} = false ({what})"
 
     return check
 
 
-def _forbid(path: str, bad: Iterable[Any], what: str) -> Predicate:
+def forbid(path: str, bad: Iterable[Any], what: str) -> Predicate:
     values = tuple(bad)
 
     def check(body: dict[str, Any]) -> str | None:
@@ -95,7 +95,7 @@ def _forbid(path: str, bad: Iterable[Any], what: str) -> Predicate:
     return check
 
 
-def _all(*predicates: Predicate) -> Predicate:
+def all_of(*predicates: Predicate) -> Predicate:
     def check(body: dict[str, Any]) -> str | None:
         problems = [p for p in (pred(body) for pred in predicates) if p]
         return "; ".join(problems) if problems else None
@@ -103,7 +103,7 @@ def _all(*predicates: Predicate) -> Predicate:
     return check
 
 
-def _merge(results: Iterable[RuleResult]) -> RuleResult:
+def merge(results: Iterable[RuleResult]) -> RuleResult:
     merged = RuleResult()
     notes = []
     for r in results:
@@ -129,7 +129,7 @@ def _tag_problem(tags: Any, want: dict[str, str], where: str) -> str | None:
     return f"{where} tags: {'; '.join(problems)}" if problems else None
 
 
-def _provider_tags_rule(provider: str, path: str, attribute: str, resource_attribute: str) -> Rule:
+def provider_tags_rule(provider: str, path: str, attribute: str, resource_attribute: str) -> Rule:
     """Provider-level default tags/labels (`path` in the provider block) carry every spec tag; a resource's
     own `resource_attribute` may not override one with another value."""
 
@@ -137,7 +137,7 @@ def _provider_tags_rule(provider: str, path: str, attribute: str, resource_attri
         want = stack.spec.tags.as_dict()
         fix = (
             f"set {attribute} on the {provider} provider from the spec's tags (the stack setup in "
-            f"stacks/registry.py STACK_SETUP); the values come from `tags:` in {_env_file(stack)}"
+            f"stacks/registry.py STACK_SETUP); the values come from `tags:` in {env_file(stack)}"
         )
         result = RuleResult()
         providers = stack.providers(provider)
@@ -149,31 +149,30 @@ def _provider_tags_rule(provider: str, path: str, attribute: str, resource_attri
             own = body.get(resource_attribute)
             if isinstance(own, dict) and set(own) & set(want):
                 wrong = {k: v for k, v in own.items() if k in want and v != want[k]}
-                problem = (
-                    f"{_label(rtype, name, body)} overrides required tags {sorted(wrong)}" if wrong else None
-                )
+                what = resource_label(rtype, name, body)
+                problem = f"{what} overrides required tags {sorted(wrong)}" if wrong else None
                 result.add(f"{rtype}.{name}", problem, f"remove those keys from its tags; {fix}")
         return result
 
     return rule
 
 
-def _resource_tags_rule(types: frozenset[str], attribute: str) -> Rule:
+def resource_tags_rule(types: frozenset[str], attribute: str) -> Rule:
     """Every resource of a taggable type carries every spec tag itself (clouds without default tags)."""
 
     def rule(stack: StackDoc) -> RuleResult:
         want = stack.spec.tags.as_dict()
         result = RuleResult(note="no taggable resource")
         for rtype, name, body in stack.each(*types):
-            label = _label(rtype, name, body)
-            fix = f"set {attribute} from the spec's tags (`tags:` in {_env_file(stack)}) on {label}"
+            label = resource_label(rtype, name, body)
+            fix = f"set {attribute} from the spec's tags (`tags:` in {env_file(stack)}) on {label}"
             result.add(f"{rtype}.{name}", _tag_problem(body.get(attribute), want, label), fix)
         return result
 
     return rule
 
 
-def _deletion_protection_rule(stateful: dict[str, str | None], force_flags: dict[str, str]) -> Rule:
+def deletion_protection_rule(stateful: dict[str, str | None], force_flags: dict[str, str]) -> Rule:
     """prevent_destroy on every stateful resource, plus the API-level flag where the type has one.
 
     Required when protection.stateful is true, and in every environment that is not an emulator one
@@ -188,7 +187,7 @@ def _deletion_protection_rule(stateful: dict[str, str | None], force_flags: dict
             )
         result = RuleResult(note="no stateful resource")
         for rtype, name, body in stack.each(*stateful):
-            label = _label(rtype, name, body)
+            label = resource_label(rtype, name, body)
             problems = []
             if not is_true(dig(body, "lifecycle.prevent_destroy")):
                 problems.append("has no lifecycle.prevent_destroy = true")
@@ -199,7 +198,7 @@ def _deletion_protection_rule(stateful: dict[str, str | None], force_flags: dict
             if force and is_true(body.get(force)):
                 problems.append(f"sets {force} = true")
             fix = (
-                f"set protection.stateful: true in {_env_file(stack)} (only emulator environments may "
+                f"set protection.stateful: true in {env_file(stack)} (only emulator environments may "
                 "turn it off)"
                 if not spec.protection.stateful
                 else "set lifecycle prevent_destroy (and the type's deletion protection flag) from "
@@ -214,9 +213,9 @@ def _deletion_protection_rule(stateful: dict[str, str | None], force_flags: dict
 PRIVATE_NOTE = "not built yet: no warehouse, Kafka, orchestration or model endpoint resource"
 
 
-def _private_fix(rtype: str) -> str:
+def private_fix(rtype: str) -> str:
     return f"place the {rtype} in the environment's private subnets/network and turn public access off"
 
 
-def _fix_for(what: str) -> Callable[[str], str]:
+def fix_for(what: str) -> Callable[[str], str]:
     return lambda rtype: f"set {what} on the {rtype} (see the message for the argument)"

@@ -11,20 +11,25 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from dataclasses import dataclass
-from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from blueprint import paths
 from blueprint.errors import FileProblemsError
 from blueprint.paths import display
-from blueprint.policy_model import INVARIANT_NAMES, Finding
+from blueprint.policy.model import INVARIANT_NAMES, Finding, Suppression
 from blueprint.spec.loader import UniqueKeyLoader
 
-REPO = Path(__file__).resolve().parent.parent
-DEFAULT_SUPPRESSIONS = REPO / "policy" / "suppressions.yaml"
+SUPPRESSIONS_FILE = ("policy", "suppressions.yaml")
+
+
+def default_suppressions() -> Path:
+    """The project's checked-in suppressions: `<project>/policy/suppressions.yaml`."""
+    return paths.project_root().joinpath(*SUPPRESSIONS_FILE)
+
+
 CHECKOV_ID = re.compile(r"^CKV2?_[A-Z0-9]+_[0-9]+$")
 # `[<stack glob>/]<type>.<name glob>`; the type is spelled out so no entry can silence everything.
 RESOURCE = re.compile(r"^(?:[A-Za-z0-9*?_\-\[\]]+/)?(?:data\.)?[a-z][a-z0-9_]*\.[A-Za-z0-9*?_\-\[\]]+$")
@@ -39,26 +44,9 @@ class SuppressionError(FileProblemsError):
     kind = "suppressions file"
 
 
-@dataclass(frozen=True)
-class Suppression:
-    """One accepted finding."""
-
-    id: str
-    resource: str
-    reason: str
-    expires: dt.date
-    entry: int  # 0-based position in the file, for messages
-
-    def matches(self, finding: Finding) -> bool:
-        """Same rule id, and the resource glob matches `<stack>/<address>` (or `<address>`)."""
-        if finding.rule != self.id:
-            return False
-        subject = finding.target if "/" in self.resource else finding.address
-        return fnmatchcase(subject, self.resource)
-
-
-def load_suppressions(path: Path = DEFAULT_SUPPRESSIONS, today: dt.date | None = None) -> list[Suppression]:
-    """Read and validate the suppressions file; a missing file means no suppressions."""
+def load_suppressions(path: Path | None = None, today: dt.date | None = None) -> list[Suppression]:
+    """Read and validate the suppressions file (default: the project's); a missing file means none."""
+    path = path or default_suppressions()
     today = today or dt.date.today()
     shown = display(path)
     if not path.is_file():

@@ -1,203 +1,34 @@
-"""Pull-request plan previews: what a change does to every environment and cloud, in one report.
+"""Planning the affected stacks of a preview with the real terraform binary, per mode:
 
-    base ref + head ref (or the working tree)
-      -> affected.py: synthesize both (worktrees), compare normalized stack JSON -> affected stacks
-      -> plan the affected stacks terraform can plan here, with `plan -out` + `show -json`:
-           emulator: apply the base revision's affected stacks (and what they need) to a fresh emulator,
-                     then plan head against that state, so deletes/updates/replacements are real;
-           offline:  plan head against empty state (everything is a create; said so in the report);
-           cloud:    plan head against the environments' real state with the caller's credentials (CI);
-         every other stack gets a synth-level diff, labelled "synth diff (not planned here)"
-      -> preview_model.py: masked summaries (attribute NAMES, never values)
-      -> policy findings new in head (blueprint.policy, when it is available)
-      -> preview_render.py: markdown <= 60,000 characters; full report + summaries written to --out
+- emulator: apply the base revision's affected stacks (and what they need) to a fresh emulator, then
+  plan head against that state, so deletes, updates and replacements are real;
+- offline: plan head against empty state (everything is a create; said so in the report);
+- cloud: plan head against the environments' real state with the caller's credentials (CI);
+- deployed: plan head against the emulated environment `blueprint up` deployed, read-only.
 
-`--summaries DIR` renders from per-stack summaries planned elsewhere (the CI matrix) and plans nothing.
+Every stack terraform cannot plan in the mode gets a synth-level diff, labelled with why.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from blueprint.affected import Revision, Revisions, StackDelta, compare, synth_diff, synthesize_revisions
 from blueprint.errors import BlueprintError, TerraformError
-from blueprint.preview_model import (
-    PolicyFinding,
-    PolicySection,
-    Report,
-    StackReport,
-    blocked_destroys,
-    error_summary,
-    summarize_plan,
-    synth_report,
-)
-from blueprint.preview_render import COMMENT_LIMIT, Rendered, render_comment, render_full
+from blueprint.preview.affected import Revision, Revisions, StackDelta, synth_diff
+from blueprint.preview.model import StackReport, blocked_destroys, error_summary, summarize_plan, synth_report
+from blueprint.progress import Progress, quiet
 from blueprint.terraform import inputs
 from blueprint.terraform.capabilities import plannable_here
 
 Mode = Literal["emulator", "offline", "cloud", "deployed"]
-Progress = Callable[[str], None]
-# Clouds whose stacks terraform can plan on this machine (provider mirror + emulator): AWS only.
 PLANNABLE_HERE = plannable_here()
 NOT_PLANNED_HERE = "not planned here"
-MODE_NOTES: dict[str, str] = {
-    "emulator": "Planned on the emulator: the base revision's affected stacks were applied to a fresh "
-    "emulator and head was planned against that state, so deletes, updates and replacements are real.",
-    "offline": "Planned **offline against empty state**: every resource shows as a create; deletes, "
-    "updates and replacements cannot be seen in this mode (see the dangerous section for synth-level "
-    "removals).",
-    "cloud": "Planned against each environment's current state with read-only credentials (-lock=false "
-    "unless locking was asked for).",
-    "deployed": "Planned against the deployed state of the emulated environment (the emulator `blueprint "
-    "up` runs), read-only (-lock=false): exactly what merging would change in it.",
-    "summaries": "Rendered from the per-stack plan summaries of the plan jobs.",
-}
 NOT_DEPLOYED_HERE = "not planned: not an emulated environment"
-COMMENT_FILE = "comment.md"
-REPORT_FILE = "preview.md"
-REPORT_JSON = "report.json"
-STACKS_DIR = "stacks"
-
-
-def _quiet(_: str) -> None:
-    return None
-
-
-@dataclass
-class PreviewOptions:
-    """What `blueprint preview` was asked for."""
-
-    base: str
-    head: str | None = None
-    repo: Path = field(default_factory=Path.cwd)
-    out: Path = Path(".blueprint/preview")
-    mode: Mode = "emulator"
-    envs: set[str] | None = None
-    stacks: set[str] | None = None
-    lock: bool = True
-    summaries: Path | None = None  # render from these per-stack summaries; plan nothing
-    limit: int = COMMENT_LIMIT
-    artifacts: str | None = None  # where the full report is, as the comment says it
-    home: Path | None = None  # deployed mode: the BLUEPRINT_HOME whose running emulator holds the state
-    progress: Progress = _quiet
-
-
-@dataclass
-class PreviewResult:
-    """The report, the comment rendered from it, and where the files were written."""
-
-    report: Report
-    comment: Rendered
-    out: Path
-    workspace: Path  # temporary: worktrees, synth output, terraform dirs, the emulator; deleted on return
-    timings: dict[str, float] = field(default_factory=dict)
-
-
-# -- entry point -----------------------------------------------------------------------------------------
-
-
-def preview(opts: PreviewOptions) -> PreviewResult:
-    """Synthesize base and head, plan what changed, render and write the report."""
-    t_start = time.perf_counter()
-    timings: dict[str, float] = {}
-    workspace = Path(tempfile.mkdtemp(prefix="blueprint-preview-"))
-    revs: Revisions | None = None
-    try:
-        t0 = time.perf_counter()
-        opts.progress(f"synthesizing base {opts.base} and head {opts.head or 'working tree'}")
-        revs = synthesize_revisions(opts.repo, opts.base, opts.head, workspace, opts.envs)
-        timings["synth (base + head)"] = time.perf_counter() - t0
-        deltas = compare(revs.base, revs.head, opts.envs)
-        if opts.stacks:
-            unknown = opts.stacks - {d.stack.stack_id for d in deltas}
-            known = set(revs.base.stacks) | set(revs.head.stacks)
-            if unknown - known:
-                raise BlueprintError(
-                    f"--stack {sorted(unknown - known)}: no such stack in base or head",
-                    fix=f"use one of {sorted(known)}",
-                )
-            deltas = [d for d in deltas if d.stack.stack_id in opts.stacks]
-        t0 = time.perf_counter()
-        if opts.summaries is not None:
-            stacks = from_summaries(revs, deltas, opts.summaries)
-            mode = "summaries"
-        else:
-            stacks = plan_stacks(
-                revs, deltas, opts.mode, workspace, opts.lock, opts.progress, timings, opts.home
-            )
-            mode = opts.mode
-        timings["plan"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        opts.progress("policy findings new in head")
-        policy = policy_new_in_head(revs, deltas)
-        timings["policy"] = time.perf_counter() - t0
-        out = opts.out.resolve()
-        report = Report(
-            base=_label(opts.base, revs.base),
-            head=_label(opts.head, revs.head),
-            mode=mode,
-            mode_note=MODE_NOTES[mode],
-            stacks=stacks,
-            policy=policy,
-            artifacts=opts.artifacts or artifacts_location(out),
-        )
-        report.seconds = time.perf_counter() - t_start
-        comment = render_comment(report, opts.limit)
-        write_outputs(report, comment, out)
-        timings["total"] = time.perf_counter() - t_start
-        return PreviewResult(report, comment, out, workspace, timings)
-    finally:
-        if revs is not None:
-            revs.close()
-        shutil.rmtree(workspace, ignore_errors=True)
-
-
-def _label(ref: str | None, rev: Revision) -> str:
-    """`main (abc1234)`, just `abc1234` when the ref is the commit itself, or `working tree`."""
-    if ref is None or rev.commit is None:
-        return rev.short
-    return rev.short if rev.commit.startswith(ref.lower()) else f"{ref} ({rev.short})"
-
-
-def artifacts_location(out: Path) -> str:
-    """Where the comment says the full report is: the Actions run's artifacts in CI, else `out`."""
-    server, repo, run = (
-        os.environ.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")
-    )
-    if server and repo and run:
-        return f"the `preview-report` artifact of [this workflow run]({server}/{repo}/actions/runs/{run})"
-    return f"`{out / REPORT_FILE}` and `{out / STACKS_DIR}/`"
-
-
-def write_outputs(report: Report, comment: Rendered, out: Path) -> None:
-    """preview.md (full), comment.md (size-limited), report.json and stacks/<id>.json: all masked."""
-    stacks_dir = out / STACKS_DIR
-    stacks_dir.mkdir(parents=True, exist_ok=True)
-    for old in stacks_dir.glob("*.json"):
-        old.unlink()
-    for stack in report.stacks:
-        (stacks_dir / f"{stack.stack}.json").write_text(json.dumps(stack.to_json(), indent=2) + "\n")
-    (out / REPORT_FILE).write_text(render_full(report))
-    (out / COMMENT_FILE).write_text(comment.text)
-    (out / REPORT_JSON).write_text(
-        json.dumps(
-            {**report.to_json(), "comment": {"level": comment.level, "omitted": comment.omitted}}, indent=2
-        )
-        + "\n"
-    )
-
-
-# -- planning --------------------------------------------------------------------------------------------
 
 
 def plan_stacks(
@@ -206,7 +37,7 @@ def plan_stacks(
     mode: Mode,
     workspace: Path,
     lock: bool = True,
-    progress: Progress = _quiet,
+    progress: Progress = quiet,
     timings: dict[str, float] | None = None,
     home: Path | None = None,
 ) -> list[StackReport]:
@@ -223,10 +54,10 @@ def plan_stacks(
             why = NOT_PLANNED_HERE
             if d.stack.cloud in PLANNABLE_HERE:
                 why = NOT_DEPLOYED_HERE if mode == "deployed" else "not planned offline: no state"
-            reports[d.stack.stack_id] = _synth(revs, d, why)
+            reports[d.stack.stack_id] = synth_only(revs, d, why)
     if plannable:
         spent = timings if timings is not None else {}
-        planner = _Planner(revs, mode, workspace, lock, progress, spent, home)
+        planner = Planner(revs, mode, workspace, lock, progress, spent, home)
         reports.update(planner.run(plannable))
     return [reports[d.stack.stack_id] for d in deltas]
 
@@ -246,7 +77,8 @@ def _emulated_envs(revs: Revisions) -> set[str]:
     return found
 
 
-def _synth(revs: Revisions, delta: StackDelta, why: str, error: str | None = None) -> StackReport:
+def synth_only(revs: Revisions, delta: StackDelta, why: str, error: str | None = None) -> StackReport:
+    """The report of a stack that is not planned: a synth-level diff, labelled with why."""
     sid = delta.stack.stack_id
     base_doc = revs.base.doc(sid) if sid in revs.base.stacks else None
     head_doc = revs.head.doc(sid) if sid in revs.head.stacks else None
@@ -264,7 +96,7 @@ def _aws_settings(doc: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return str(first.get("region") or backend.get("region") or "us-east-1"), dict(backend)
 
 
-class _Planner:
+class Planner:
     """Runs terraform for one preview: base applies (emulator), head plans, `show -json`."""
 
     def __init__(
@@ -350,7 +182,7 @@ class _Planner:
         import boto3
         from botocore.exceptions import ClientError
 
-        from blueprint import state
+        from blueprint.release import state_store as state
         from blueprint.spec import load_spec
 
         done: set[str] = set()
@@ -442,7 +274,9 @@ class _Planner:
             sid = d.stack.stack_id
             if sid in base_failed:
                 why = "base not applied" if d.change != "added" else "plan failed"
-                reports[sid] = _synth(self.revs, d, why, f"the base could not be applied: {base_failed[sid]}")
+                reports[sid] = synth_only(
+                    self.revs, d, why, f"the base could not be applied: {base_failed[sid]}"
+                )
             else:
                 todo.append(d)
         t0 = time.perf_counter()
@@ -477,7 +311,7 @@ class _Planner:
             shown = runner.run(stack_dir, "show", "-json", "-no-color", str(plan_file))
             plan = json.loads(shown.stdout or "{}")
         except TerraformError as exc:
-            return _synth(self.revs, delta, "plan failed", error_summary(exc.message))
+            return synth_only(self.revs, delta, "plan failed", error_summary(exc.message))
         finally:
             plan_file.unlink(missing_ok=True)  # the saved plan holds values: never kept
         return summarize_plan(plan, delta, self.mode, list(delta.stack.depends_on))
@@ -489,87 +323,3 @@ def _error_of(fut: Future[None]) -> str | None:
     except BlueprintError as exc:
         return error_summary(exc.message)
     return None
-
-
-# -- rendering from CI summaries -------------------------------------------------------------------------
-
-
-def load_summaries(directory: Path) -> dict[str, StackReport]:
-    """Per-stack summaries (`<stack>.json`, any depth) written by `blueprint preview` in plan jobs."""
-    found: dict[str, StackReport] = {}
-    for path in sorted(directory.rglob("*.json")):
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except ValueError:
-            continue
-        if isinstance(data, dict) and str(data.get("schema", "")).startswith("blueprint.preview.stack/"):
-            try:
-                report = StackReport.from_json(data)
-            except (TypeError, ValueError) as exc:
-                raise BlueprintError(
-                    f"{path}: not a plan summary this version can read ({exc})",
-                    fix="plan and render with the same blueprint version",
-                ) from None
-            found[report.stack] = report
-    return found
-
-
-def from_summaries(revs: Revisions, deltas: list[StackDelta], directory: Path) -> list[StackReport]:
-    """The affected stacks' summaries; a synth diff (labelled) for any stack without one."""
-    if not directory.is_dir():
-        raise BlueprintError(f"--summaries {directory}: no such directory", fix="download the plan artifacts")
-    found = load_summaries(directory)
-    return [
-        found.get(d.stack.stack_id) or _synth(revs, d, "no plan summary: the plan job failed or was skipped")
-        for d in deltas
-    ]
-
-
-# -- policy ----------------------------------------------------------------------------------------------
-
-
-def policy_new_in_head(revs: Revisions, deltas: list[StackDelta]) -> PolicySection:
-    """Findings of the policy gate in head's affected stacks that base does not have.
-
-    Wired to `blueprint.policy.evaluate` (project invariants, checkov off: `blueprint check` runs
-    checkov). Anything missing from that API makes the section say the gate is not available."""
-    try:
-        from blueprint import policy
-        from blueprint.policy_model import StackDoc
-        from blueprint.spec import load_spec
-    except ImportError as exc:
-        return PolicySection(False, f"blueprint.policy cannot be imported ({exc})")
-    affected = {d.stack.stack_id for d in deltas}
-
-    def findings(rev: Revision) -> set[tuple[str, str, str, str]]:
-        docs = []
-        for sid, info in rev.stacks.items():
-            if sid not in affected:
-                continue
-            spec = load_spec(rev.root / "environments" / f"{info.env}.yaml")
-            docs.append(
-                StackDoc.load(
-                    rev.stack_dir(sid) / "cdk.tf.json",
-                    stack_id=sid,
-                    cloud=info.cloud,
-                    domain=info.domain,
-                    spec=spec,
-                )
-            )
-        result = policy.evaluate(docs, suppressions=[], checkov=False)
-        return {(f.stack, f.rule, f.address, f.message) for f in result.findings}
-
-    try:
-        head = findings(revs.head)
-        base = findings(revs.base)
-    except Exception as exc:  # the gate is another module's: its failure must not hide the plans
-        return PolicySection(
-            False, f"blueprint.policy could not check the stacks ({type(exc).__name__}: {exc})"
-        )
-    base_keys = {(s, r, a) for s, r, a, _ in base}
-    new = sorted(f for f in head if f[:3] not in base_keys)
-    return PolicySection(
-        True,
-        "Project invariants (checkov runs in `blueprint check`).",
-        [PolicyFinding(*f) for f in new],
-    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from blueprint.policy_model import (
+from blueprint.policy.model import (
     RuleResult,
     StackDoc,
     block,
@@ -13,19 +13,19 @@ from blueprint.policy_model import (
     dig,
     is_true,
 )
-from blueprint.policy_rules_base import (
+from blueprint.policy.rules.dsl import (
     Rule,
-    _all,
-    _as_list,
-    _deletion_protection_rule,
-    _fix_for,
-    _forbid,
-    _label,
-    _private_fix,
-    _require_false,
-    _require_true,
-    _resource_tags_rule,
-    _table_rule,
+    all_of,
+    as_list,
+    deletion_protection_rule,
+    fix_for,
+    forbid,
+    private_fix,
+    require_false,
+    require_true,
+    resource_label,
+    resource_tags_rule,
+    table_rule,
 )
 
 # ---------------------------------------------------------------------------------------------------
@@ -84,19 +84,19 @@ def _azure_cmk(stack: StackDoc) -> RuleResult:
     }
     for rtype, name, body in stack.each("azurerm_storage_account"):
         ok = block(body, "customer_managed_key") is not None or f"${{{rtype}.{name}.id}}" in cmk_targets
-        problem = None if ok else f"{_label(rtype, name, body)} has no customer-managed key"
+        problem = None if ok else f"{resource_label(rtype, name, body)} has no customer-managed key"
         result.add(f"{rtype}.{name}", problem, "add customer_managed_key with a Key Vault key")
     for rtype, name, body in stack.each("azurerm_synapse_workspace"):
         ok = bool(dig(body, "customer_managed_key.key_versionless_id"))
-        problem = None if ok else f"{_label(rtype, name, body)} has no customer_managed_key"
+        problem = None if ok else f"{resource_label(rtype, name, body)} has no customer_managed_key"
         result.add(f"{rtype}.{name}", problem, "add customer_managed_key with the warehouse key")
     for rtype, name, body in stack.each("azurerm_data_factory"):
         ok = bool(body.get("customer_managed_key_id"))
-        problem = None if ok else f"{_label(rtype, name, body)} has no customer_managed_key_id"
+        problem = None if ok else f"{resource_label(rtype, name, body)} has no customer_managed_key_id"
         result.add(f"{rtype}.{name}", problem, "set customer_managed_key_id and its identity")
     for rtype, name, body in stack.each("azurerm_machine_learning_workspace"):
         ok = bool(dig(body, "encryption.key_id"))
-        problem = None if ok else f"{_label(rtype, name, body)} has no encryption block (key_id)"
+        problem = None if ok else f"{resource_label(rtype, name, body)} has no encryption block (key_id)"
         result.add(f"{rtype}.{name}", problem, "add encryption with the serving key")
     namespace_cmk = {
         b.get("eventhub_namespace_id")
@@ -108,7 +108,7 @@ def _azure_cmk(stack: StackDoc) -> RuleResult:
         if not ok:
             tier = body.get("sku")
             why = " (Standard cannot have one: use streaming.mode provisioned)" if tier == "Standard" else ""
-            problem = f"{_label(rtype, name, body)} has no customer-managed key{why}"
+            problem = f"{resource_label(rtype, name, body)} has no customer-managed key{why}"
         result.add(f"{rtype}.{name}", problem, "add azurerm_eventhub_namespace_customer_managed_key")
     return result
 
@@ -126,7 +126,7 @@ def _azure_logging(stack: StackDoc) -> RuleResult:
         else:
             ok = ref in logged
             fix = "add azurerm_monitor_diagnostic_setting with enabled_log (category_group allLogs)"
-        problem = None if ok else f"{_label(rtype, name, body)} has no diagnostic setting with logs"
+        problem = None if ok else f"{resource_label(rtype, name, body)} has no diagnostic setting with logs"
         result.add(f"{rtype}.{name}", problem, fix)
     return result
 
@@ -140,7 +140,7 @@ def _azure_private_endpoints(stack: StackDoc) -> RuleResult:
     }
     for rtype, name, body in stack.each(*_PRIVATE_ENDPOINT_TYPES):
         ok = f"${{{rtype}.{name}.id}}" in connected
-        problem = None if ok else f"{_label(rtype, name, body)} has no private endpoint"
+        problem = None if ok else f"{resource_label(rtype, name, body)} has no private endpoint"
         result.add(f"{rtype}.{name}", problem, "add azurerm_private_endpoint in the endpoints subnet")
     return result
 
@@ -160,61 +160,59 @@ def _azure_owner(body: dict[str, Any]) -> str | None:
 
 
 def _azure_role_definition(body: dict[str, Any]) -> str | None:
-    actions = [a for p in blocks(body, "permissions") for a in _as_list(p.get("actions"))]
+    actions = [a for p in blocks(body, "permissions") for a in as_list(p.get("actions"))]
     return "allows every action (*)" if "*" in actions else None
 
 
 AZURE_RULES: dict[str, tuple[Rule, ...]] = {
     "cmk-encryption": (_azure_cmk,),
     "no-public-access": (
-        _table_rule(
+        table_rule(
             {
-                "azurerm_storage_account": _all(
-                    _require_false("public_network_access_enabled", "no public network access"),
-                    _require_false("allow_nested_items_to_be_public", "no public containers"),
+                "azurerm_storage_account": all_of(
+                    require_false("public_network_access_enabled", "no public network access"),
+                    require_false("allow_nested_items_to_be_public", "no public containers"),
                 ),
-                "azurerm_storage_container": _forbid(
-                    "container_access_type", ("blob", "container"), "public"
+                "azurerm_storage_container": forbid("container_access_type", ("blob", "container"), "public"),
+                "azurerm_key_vault": all_of(
+                    require_false("public_network_access_enabled", "no public access"),
+                    forbid("network_acls.default_action", (None, "Allow"), "firewall must default to Deny"),
                 ),
-                "azurerm_key_vault": _all(
-                    _require_false("public_network_access_enabled", "no public access"),
-                    _forbid("network_acls.default_action", (None, "Allow"), "firewall must default to Deny"),
-                ),
-                "azurerm_eventhub_namespace": _require_false(
+                "azurerm_eventhub_namespace": require_false(
                     "public_network_access_enabled", "no public access"
                 ),
-                "azurerm_application_insights": _forbid(
+                "azurerm_application_insights": forbid(
                     "local_authentication_enabled", (None, True, "true"), "instrumentation keys accepted"
                 ),
-                "azurerm_synapse_workspace": _require_false(
+                "azurerm_synapse_workspace": require_false(
                     "public_network_access_enabled", "no public network access"
                 ),
-                "azurerm_data_factory": _require_false("public_network_enabled", "no public network access"),
-                "azurerm_machine_learning_workspace": _require_false(
+                "azurerm_data_factory": require_false("public_network_enabled", "no public network access"),
+                "azurerm_machine_learning_workspace": require_false(
                     "public_network_access_enabled", "no public network access"
                 ),
             },
-            _fix_for("public network access off"),
+            fix_for("public network access off"),
             note="no storage account, container, key vault, namespace, insights or workspace",
         ),
     ),
     "tls-min-1-2": (
-        _table_rule(
+        table_rule(
             {
-                "azurerm_storage_account": _all(
-                    _forbid("min_tls_version", (None, "TLS1_0", "TLS1_1"), "set TLS1_2 explicitly"),
-                    _forbid("https_traffic_only_enabled", (False, "false"), "HTTP allowed"),
+                "azurerm_storage_account": all_of(
+                    forbid("min_tls_version", (None, "TLS1_0", "TLS1_1"), "set TLS1_2 explicitly"),
+                    forbid("https_traffic_only_enabled", (False, "false"), "HTTP allowed"),
                 ),
-                "azurerm_eventhub_namespace": _forbid(
+                "azurerm_eventhub_namespace": forbid(
                     "minimum_tls_version", (None, "1.0", "1.1"), "set 1.2 explicitly"
                 ),
             },
-            _fix_for("min_tls_version = TLS1_2 (minimum_tls_version = 1.2 on Event Hubs)"),
+            fix_for("min_tls_version = TLS1_2 (minimum_tls_version = 1.2 on Event Hubs)"),
             note="no storage account or Event Hubs namespace",
         ),
     ),
     "versioning": (
-        _table_rule(
+        table_rule(
             {
                 "azurerm_storage_account": lambda b: (
                     None
@@ -229,21 +227,21 @@ AZURE_RULES: dict[str, tuple[Rule, ...]] = {
                     else "does not set soft_delete_retention_days (7-90) explicitly"
                 ),
             },
-            _fix_for("blob_properties { versioning_enabled = true } / soft_delete_retention_days"),
+            fix_for("blob_properties { versioning_enabled = true } / soft_delete_retention_days"),
             note="no storage account or key vault",
         ),
     ),
     "access-logging": (_azure_logging,),
-    "required-tags": (_resource_tags_rule(_AZURE_TAGGABLE, "tags"),),
+    "required-tags": (resource_tags_rule(_AZURE_TAGGABLE, "tags"),),
     "no-wildcard-iam": (
-        _table_rule(
+        table_rule(
             {"azurerm_role_assignment": _azure_owner, "azurerm_role_definition": _azure_role_definition},
             lambda _: "assign a narrower built-in role at the resource group or resource scope",
             note="no role assignment or role definition",
         ),
     ),
     "deletion-protection": (
-        _deletion_protection_rule(
+        deletion_protection_rule(
             {
                 "azurerm_storage_account": None,
                 "azurerm_key_vault": "purge_protection_enabled",
@@ -261,28 +259,26 @@ AZURE_RULES: dict[str, tuple[Rule, ...]] = {
         ),
     ),
     "private-networking": (
-        _table_rule(
+        table_rule(
             {
-                "azurerm_synapse_workspace": _all(
-                    _require_false("public_network_access_enabled", "private only"),
-                    _require_true("managed_virtual_network_enabled", "Spark and pipelines in a managed VNet"),
-                    _require_true(
-                        "data_exfiltration_protection_enabled", "outbound only to approved targets"
-                    ),
+                "azurerm_synapse_workspace": all_of(
+                    require_false("public_network_access_enabled", "private only"),
+                    require_true("managed_virtual_network_enabled", "Spark and pipelines in a managed VNet"),
+                    require_true("data_exfiltration_protection_enabled", "outbound only to approved targets"),
                 ),
-                "azurerm_eventhub_namespace": _require_false("public_network_access_enabled", "private only"),
-                "azurerm_machine_learning_workspace": _all(
-                    _require_false("public_network_access_enabled", "private only"),
-                    _forbid(
+                "azurerm_eventhub_namespace": require_false("public_network_access_enabled", "private only"),
+                "azurerm_machine_learning_workspace": all_of(
+                    require_false("public_network_access_enabled", "private only"),
+                    forbid(
                         "managed_network.isolation_mode", (None, "Disabled"), "no managed network isolation"
                     ),
                 ),
-                "azurerm_data_factory": _all(
-                    _require_false("public_network_enabled", "private only"),
-                    _require_true("managed_virtual_network_enabled", "integration runtime in a managed VNet"),
+                "azurerm_data_factory": all_of(
+                    require_false("public_network_enabled", "private only"),
+                    require_true("managed_virtual_network_enabled", "integration runtime in a managed VNet"),
                 ),
             },
-            _private_fix,
+            private_fix,
             note=PRIVATE_NOTE_AZURE,
         ),
         _azure_private_endpoints,

@@ -1,20 +1,21 @@
 """The vocabulary of the policy gate: invariants, the stack under check, checks, findings, coverage.
 
 Invariant names are cloud-neutral: `cmk-encryption` means the same on AWS, GCP and Azure; each cloud's
-rule table (`blueprint/policy_rules.py`) maps its resource types to that one meaning.
+rule table (`blueprint/policy/rules/`) maps its resource types to that one meaning.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from blueprint.policy_suppressions import Suppression
     from blueprint.spec import PlatformSpec
 
 
@@ -147,6 +148,24 @@ class Finding:
     def target(self) -> str:
         """`<stack>/<address>`: what suppression `resource` globs are matched against."""
         return f"{self.stack}/{self.address}"
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """One accepted finding."""
+
+    id: str
+    resource: str
+    reason: str
+    expires: dt.date
+    entry: int  # 0-based position in the file, for messages
+
+    def matches(self, finding: Finding) -> bool:
+        """Same rule id, and the resource glob matches `<stack>/<address>` (or `<address>`)."""
+        if finding.rule != self.id:
+            return False
+        subject = finding.target if "/" in self.resource else finding.address
+        return fnmatchcase(subject, self.resource)
 
 
 @dataclass

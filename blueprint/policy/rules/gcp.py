@@ -11,29 +11,29 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from blueprint.policy_model import (
+from blueprint.policy.model import (
     RuleResult,
     StackDoc,
     blocks,
     dig,
     is_true,
 )
-from blueprint.policy_rules_base import (
+from blueprint.policy.rules.dsl import (
     Predicate,
     Rule,
-    _all,
-    _as_list,
-    _deletion_protection_rule,
-    _env_file,
-    _fix_for,
-    _forbid,
-    _label,
-    _private_fix,
-    _provider_tags_rule,
-    _require,
-    _require_false,
-    _require_true,
-    _table_rule,
+    all_of,
+    as_list,
+    deletion_protection_rule,
+    env_file,
+    fix_for,
+    forbid,
+    private_fix,
+    provider_tags_rule,
+    require,
+    require_false,
+    require_true,
+    resource_label,
+    table_rule,
 )
 
 # ---------------------------------------------------------------------------------------------------
@@ -67,7 +67,7 @@ def _gcp_iam(body: dict[str, Any]) -> str | None:
 
 
 def _gcp_public_member(body: dict[str, Any]) -> str | None:
-    members = [body.get("member"), *_as_list(body.get("members"))]
+    members = [body.get("member"), *as_list(body.get("members"))]
     public = [m for m in members if m in _PUBLIC_MEMBERS]
     return f"grants {body.get('role')} to {public[0]}" if public else None
 
@@ -125,7 +125,7 @@ def _tls_policy(body: dict[str, Any]) -> str | None:
     if not str(body.get("name", "")).endswith(f"/policies/{TLS_CONSTRAINT}"):
         return None
     denied = {
-        v for r in blocks(dig(body, "spec") or {}, "rules") for v in _as_list(dig(r, "values.denied_values"))
+        v for r in blocks(dig(body, "spec") or {}, "rules") for v in as_list(dig(r, "values.denied_values"))
     }
     missing = [v for v in _OLD_TLS if v not in denied]
     return f"does not deny {', '.join(missing)}" if missing else None
@@ -140,13 +140,13 @@ def _audit_config(body: dict[str, Any]) -> str | None:
 def _subnet_logs(body: dict[str, Any]) -> str | None:
     if body.get("purpose") not in (None, "PRIVATE"):
         return None  # proxy-only and PSC subnets carry no VM traffic and cannot have flow logs
-    return _require("log_config", "VPC flow logs")(body)
+    return require("log_config", "VPC flow logs")(body)
 
 
 def _firewall_open(body: dict[str, Any]) -> str | None:
     if not blocks(body, "allow") or body.get("direction", "INGRESS") != "INGRESS":
         return None
-    sources = _as_list(body.get("source_ranges"))
+    sources = as_list(body.get("source_ranges"))
     return "allows ingress from 0.0.0.0/0" if "0.0.0.0/0" in sources else None
 
 
@@ -282,11 +282,12 @@ def _deletion_policy_rule(stack: StackDoc) -> RuleResult:
             f"sets deletion_policy = {policy!r} (want 'PREVENT')" if policy in ("DELETE", "ABANDON") else None
         )
         fix = (
-            f"set protection.stateful: true in {_env_file(stack)}"
+            f"set protection.stateful: true in {env_file(stack)}"
             if not spec.protection.stateful
             else "set deletion_policy from protection.stateful (modules/foundation/gcp.py deletion_policy)"
         )
-        result.add(f"{rtype}.{name}", f"{_label(rtype, name, body)} {problem}" if problem else None, fix)
+        what = resource_label(rtype, name, body)
+        result.add(f"{rtype}.{name}", f"{what} {problem}" if problem else None, fix)
     return result
 
 
@@ -294,67 +295,67 @@ def _deletion_policy_rule(stack: StackDoc) -> RuleResult:
 # GCP table
 
 _CMK: dict[str, Predicate] = {
-    "google_storage_bucket": _require("encryption.default_kms_key_name", "customer-managed key"),
-    "google_bigquery_dataset": _require(
+    "google_storage_bucket": require("encryption.default_kms_key_name", "customer-managed key"),
+    "google_bigquery_dataset": require(
         "default_encryption_configuration.kms_key_name", "customer-managed key"
     ),
-    "google_bigquery_table": _require("encryption_configuration.kms_key_name", "customer-managed key"),
+    "google_bigquery_table": require("encryption_configuration.kms_key_name", "customer-managed key"),
     "google_kms_crypto_key": _rotation,
-    "google_managed_kafka_cluster": _require("gcp_config.kms_key", "customer-managed key"),
-    "google_composer_environment": _require("config.encryption_config.kms_key_name", "customer-managed key"),
-    "google_vertex_ai_endpoint": _require("encryption_spec.kms_key_name", "customer-managed key"),
+    "google_managed_kafka_cluster": require("gcp_config.kms_key", "customer-managed key"),
+    "google_composer_environment": require("config.encryption_config.kms_key_name", "customer-managed key"),
+    "google_vertex_ai_endpoint": require("encryption_spec.kms_key_name", "customer-managed key"),
 }
 
 _PUBLIC: dict[str, Predicate] = {
-    "google_storage_bucket": _all(
-        _forbid("public_access_prevention", (None, "inherited"), "must be enforced"),
-        _require_true("uniform_bucket_level_access", "no object ACLs"),
+    "google_storage_bucket": all_of(
+        forbid("public_access_prevention", (None, "inherited"), "must be enforced"),
+        require_true("uniform_bucket_level_access", "no object ACLs"),
     ),
     **dict.fromkeys(_GCP_IAM_TYPES, _gcp_public_member),
     "google_bigquery_dataset": _bq_access,
     "google_bigquery_dataset_access": _bq_entry_problem,
     "google_managed_kafka_cluster": _kafka_no_public,
     "google_compute_firewall": _firewall_open,
-    "google_sql_database_instance": _require_false("settings.ip_configuration.ipv4_enabled", "no public IP"),
+    "google_sql_database_instance": require_false("settings.ip_configuration.ipv4_enabled", "no public IP"),
 }
 
 _PRIVATE: dict[str, Predicate] = {
     "google_composer_environment": _composer_private,
-    "google_managed_kafka_cluster": _all(
-        _require("gcp_config.access_config.network_configs", "private network config"), _kafka_no_public
+    "google_managed_kafka_cluster": all_of(
+        require("gcp_config.access_config.network_configs", "private network config"), _kafka_no_public
     ),
     "google_vertex_ai_endpoint": _vertex_private,
-    "google_compute_subnetwork": _require_true("private_ip_google_access", "Google APIs without public IPs"),
-    "google_sql_database_instance": _require("settings.ip_configuration.private_network", "private network"),
+    "google_compute_subnetwork": require_true("private_ip_google_access", "Google APIs without public IPs"),
+    "google_sql_database_instance": require("settings.ip_configuration.private_network", "private network"),
 }
 
 GCP_RULES: dict[str, tuple[Rule, ...]] = {
     "cmk-encryption": (
-        _table_rule(
+        table_rule(
             _CMK,
-            _fix_for("a Cloud KMS key (CMEK) from the foundation (GcpNames.key_path)"),
+            fix_for("a Cloud KMS key (CMEK) from the foundation (GcpNames.key_path)"),
             note="no GCS bucket, BigQuery dataset, KMS key, Kafka cluster, Composer or Vertex endpoint",
         ),
     ),
     "no-public-access": (
-        _table_rule(
+        table_rule(
             _PUBLIC,
-            _fix_for("public_access_prevention = enforced / no allUsers / service accounts only"),
+            fix_for("public_access_prevention = enforced / no allUsers / service accounts only"),
             note="no bucket, dataset, IAM grant, Kafka cluster, firewall or Cloud SQL instance",
         ),
     ),
     "tls-min-1-2": (
-        _table_rule(
+        table_rule(
             {
-                "google_compute_ssl_policy": _forbid(
+                "google_compute_ssl_policy": forbid(
                     "min_tls_version", (None, "TLS_1_0", "TLS_1_1"), "old TLS"
                 ),
-                "google_sql_database_instance": _forbid(
+                "google_sql_database_instance": forbid(
                     "settings.ip_configuration.ssl_mode", (None, "ALLOW_UNENCRYPTED_AND_ENCRYPTED"), "no TLS"
                 ),
                 "google_org_policy_policy": _tls_policy,
             },
-            _fix_for(
+            fix_for(
                 f"min_tls_version = TLS_1_2 / ssl_mode = ENCRYPTED_ONLY / {TLS_CONSTRAINT} deny 1.0, 1.1"
             ),
             note="GCS, BigQuery, Managed Kafka, Composer and Vertex serve TLS only; the project's "
@@ -368,7 +369,7 @@ GCP_RULES: dict[str, tuple[Rule, ...]] = {
         ),
     ),
     "versioning": (
-        _table_rule(
+        table_rule(
             {
                 "google_storage_bucket": lambda b: (
                     None
@@ -378,20 +379,20 @@ GCP_RULES: dict[str, tuple[Rule, ...]] = {
                 ),
                 "google_bigquery_dataset": _time_travel,
             },
-            _fix_for("versioning { enabled = true } / max_time_travel_hours = 168"),
+            fix_for("versioning { enabled = true } / max_time_travel_hours = 168"),
             note="no GCS bucket or BigQuery dataset",
         ),
     ),
     "access-logging": (
-        _table_rule(
+        table_rule(
             {
-                "google_storage_bucket": _require("logging.log_bucket", "usage log bucket"),
+                "google_storage_bucket": require("logging.log_bucket", "usage log bucket"),
                 "google_compute_subnetwork": _subnet_logs,
-                "google_compute_router_nat": _require_true("log_config.enable", "NAT logs"),
-                "google_compute_firewall": _require("log_config", "firewall logs"),
+                "google_compute_router_nat": require_true("log_config.enable", "NAT logs"),
+                "google_compute_firewall": require("log_config", "firewall logs"),
                 "google_project_iam_audit_config": _audit_config,
             },
-            _fix_for("logging { log_bucket } / log_config / DATA_READ + DATA_WRITE audit logs"),
+            fix_for("logging { log_bucket } / log_config / DATA_READ + DATA_WRITE audit logs"),
             note="no bucket, subnet, NAT, firewall or audit config",
         ),
         _foundation_rule(
@@ -401,16 +402,16 @@ GCP_RULES: dict[str, tuple[Rule, ...]] = {
             note="Data Access audit logs are checked on the foundation stack",
         ),
     ),
-    "required-tags": (_provider_tags_rule("google", "default_labels", "default_labels", "labels"),),
+    "required-tags": (provider_tags_rule("google", "default_labels", "default_labels", "labels"),),
     "no-wildcard-iam": (
-        _table_rule(
+        table_rule(
             {**dict.fromkeys(_GCP_IAM_TYPES, _gcp_iam), "google_bigquery_dataset": _bq_access_primitive},
             lambda _: "grant a predefined or custom role with only the permissions needed",
             note="no IAM grant or dataset access list",
         ),
     ),
     "deletion-protection": (
-        _deletion_protection_rule(
+        deletion_protection_rule(
             _GCP_STATEFUL,
             {
                 "google_storage_bucket": "force_destroy",
@@ -420,9 +421,9 @@ GCP_RULES: dict[str, tuple[Rule, ...]] = {
         _deletion_policy_rule,
     ),
     "private-networking": (
-        _table_rule(
+        table_rule(
             _PRIVATE,
-            _private_fix,
+            private_fix,
             note="no Composer environment, Kafka cluster, Vertex endpoint, subnetwork or Cloud SQL instance",
         ),
     ),

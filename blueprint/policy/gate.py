@@ -15,15 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from blueprint.errors import BlueprintError
-from blueprint.policy_checkov import CheckovRun, scan_plans, scan_stacks
-from blueprint.policy_model import INVARIANTS, Coverage, Finding, StackDoc
-from blueprint.policy_rules import run_rules
-from blueprint.policy_suppressions import (
-    DEFAULT_SUPPRESSIONS,
-    Suppression,
-    apply_suppressions,
-    load_suppressions,
-)
+from blueprint.policy.checkov import CheckovRun, scan_plans, scan_stacks
+from blueprint.policy.model import INVARIANTS, Coverage, Finding, StackDoc, Suppression
+from blueprint.policy.rules import run_rules
+from blueprint.policy.suppressions import apply_suppressions, load_suppressions
 from blueprint.spec import PlatformSpec
 
 PLAN_FILE = "plan.json"  # `terraform show -json` beside a stack's cdk.tf.json is scanned when present
@@ -191,7 +186,7 @@ def check(
     clouds: set[str] | None,
     outdir: Path,
     *,
-    suppressions_path: Path = DEFAULT_SUPPRESSIONS,
+    suppressions_path: Path | None = None,
     plans: dict[str, Path] | None = None,
     checkov: bool = True,
     today: dt.date | None = None,

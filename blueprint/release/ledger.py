@@ -12,7 +12,7 @@ import os
 import uuid
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from blueprint.errors import BlueprintError
 from blueprint.naming import Namer
@@ -68,3 +68,20 @@ def last_success(entries: list[dict[str, Any]]) -> dict[str, Any] | None:
         if entry.get("result") == "succeeded":
             return dict(entry)
     return None
+
+
+def record_failure(s3: Any, spec: PlatformSpec, entry: dict[str, Any], exc: BaseException) -> None:
+    """Record a failed run in the ledger; if the ledger itself is unreachable (the backend is down),
+    the original error is what the user needs, so it is not masked."""
+    try:
+        record(s3, spec, {**entry, **_failure(exc)})
+    except (BlueprintError, OSError, BotoCoreError):
+        exc.add_note("(the failure could not be recorded in the ledger: the state backend is unreachable)")
+
+
+def _failure(exc: BaseException) -> dict[str, str]:
+    """A ledger-safe description of a failure: its first line only (terraform details stay in the log)."""
+    first = str(exc).splitlines()[0][:500] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, SystemExit | KeyboardInterrupt):
+        first = f"interrupted ({type(exc).__name__} {exc})"
+    return {"result": "failed", "error": first}

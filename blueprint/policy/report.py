@@ -10,8 +10,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from blueprint.policy import PolicyReport
-from blueprint.policy_model import INVARIANTS, Finding
+from blueprint.policy.gate import PolicyReport
+from blueprint.policy.model import INVARIANTS, Finding
 
 FORMATS = ("table", "json", "sarif")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

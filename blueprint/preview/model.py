@@ -12,7 +12,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from blueprint.affected import StackDelta, SynthDiff
+from blueprint.preview.affected import StackDelta, SynthDiff
 
 SCHEMA = "blueprint.preview.stack/1"
 Action = Literal["create", "update", "replace", "delete", "forget"]
@@ -323,7 +323,7 @@ class PolicyFinding:
 
 @dataclass
 class PolicySection:
-    """Policy findings new in head; `available` is False while the policy gate cannot be run."""
+    """Policy findings new in head; `available` is False when the policy step failed (`note` says why)."""
 
     available: bool
     note: str

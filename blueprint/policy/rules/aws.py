@@ -1,8 +1,5 @@
-"""Per-cloud rule tables: for each invariant (same name on every cloud), the rules that check it.
-
-The AWS table lives here; GCP and Azure in `policy_rules_gcp.py` and `policy_rules_azure.py`, all built
-from `policy_rules_base.py`. `RULES` assembles them and `run_rules` runs one invariant on a stack.
-"""
+"""The AWS rule table: for each invariant, the rules that check it on the resource types the AWS modules
+build and their look-alikes (built from the rule DSL, `dsl.py`)."""
 
 from __future__ import annotations
 
@@ -11,8 +8,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from blueprint.policy_model import (
-    INVARIANT_NAMES,
+from blueprint.policy.model import (
     RuleResult,
     StackDoc,
     block,
@@ -20,26 +16,23 @@ from blueprint.policy_model import (
     dig,
     is_true,
 )
-from blueprint.policy_rules_azure import AZURE_RULES
-from blueprint.policy_rules_base import (
+from blueprint.policy.rules.dsl import (
     MODULE_HINT,
     Predicate,
     Rule,
-    _all,
-    _as_list,
-    _deletion_protection_rule,
-    _fix_for,
-    _forbid,
-    _label,
-    _merge,
-    _private_fix,
-    _provider_tags_rule,
-    _require,
-    _require_false,
-    _require_true,
-    _table_rule,
+    all_of,
+    as_list,
+    deletion_protection_rule,
+    fix_for,
+    forbid,
+    private_fix,
+    provider_tags_rule,
+    require,
+    require_false,
+    require_true,
+    resource_label,
+    table_rule,
 )
-from blueprint.policy_rules_gcp import GCP_RULES
 
 # ---------------------------------------------------------------------------------------------------
 # AWS: S3 buckets and the resources that configure them
@@ -66,7 +59,7 @@ def _bucket_rule(check: Callable[[StackDoc, str, dict[str, Any]], str | None], f
         result = RuleResult(note="no S3 bucket")
         for _, name, body in stack.each("aws_s3_bucket"):
             problem = check(stack, name, body)
-            label = _label("aws_s3_bucket", name, body)
+            label = resource_label("aws_s3_bucket", name, body)
             result.add(f"aws_s3_bucket.{name}", None if problem is None else f"{label} {problem}", fix)
         return result
 
@@ -218,7 +211,7 @@ def _public_principal(statement: dict[str, Any]) -> bool:
     if principal == "*":
         return True
     if isinstance(principal, dict):
-        return any("*" in _as_list(v) for k, v in principal.items() if k in ("AWS", "*"))
+        return any("*" in as_list(v) for k, v in principal.items() if k in ("AWS", "*"))
     return False
 
 
@@ -226,13 +219,13 @@ def _denies(statement: dict[str, Any], operator: str, key: str, accept: Callable
     """A Deny for everyone on all of S3 (or *) under `operator` `key` with an accepted value."""
     if _effect(statement) != "Deny" or not _public_principal(statement):
         return False
-    if not {"s3:*", "*"} & set(_as_list(statement.get("Action"))):
+    if not {"s3:*", "*"} & set(as_list(statement.get("Action"))):
         return False
     for op, conditions in (statement.get("Condition") or {}).items():
         if str(op).lower() != operator or not isinstance(conditions, dict):
             continue
         for k, v in conditions.items():
-            if str(k).lower() == key and all(accept(x) for x in _as_list(v)) and _as_list(v):
+            if str(k).lower() == key and all(accept(x) for x in as_list(v)) and as_list(v):
                 return True
     return False
 
@@ -241,8 +234,8 @@ def _wildcard_statements(statements: list[dict[str, Any]]) -> list[str]:
     """Sids of Allow statements granting `*` (or `*:*`) on `*`."""
     bad = []
     for i, s in enumerate(statements):
-        actions = {str(a) for a in _as_list(s.get("Action"))}
-        if _effect(s) == "Allow" and actions & {"*", "*:*"} and "*" in _as_list(s.get("Resource")):
+        actions = {str(a) for a in as_list(s.get("Action"))}
+        if _effect(s) == "Allow" and actions & {"*", "*:*"} and "*" in as_list(s.get("Resource")):
             bad.append(str(s.get("Sid") or f"#{i + 1}"))
     return bad
 
@@ -260,18 +253,18 @@ def _aws_wildcard_iam(stack: StackDoc) -> RuleResult:
         documents += [b["policy"] for b in blocks(body, "inline_policy") if "policy" in b]
         for document in documents:
             statements, error = parse_policy(document)
-            label = _label(rtype, name, body)
+            label = resource_label(rtype, name, body)
             if error:
                 problem: str | None = f"{label} has a policy that cannot be read ({error})"
             else:
                 bad = _wildcard_statements(statements or [])
                 problem = f"{label} allows * on * in statement(s) {', '.join(bad)}" if bad else None
             result.add(f"{rtype}.{name}", problem, _IAM_FIX)
-        arns = [body.get("policy_arn"), *_as_list(body.get("managed_policy_arns"))]
+        arns = [body.get("policy_arn"), *as_list(body.get("managed_policy_arns"))]
         for arn in arns:
             if isinstance(arn, str) and rtype.startswith("aws_iam_"):
                 problem = (
-                    f"{_label(rtype, name, body)} attaches AdministratorAccess"
+                    f"{resource_label(rtype, name, body)} attaches AdministratorAccess"
                     if _ADMIN_POLICY.search(arn)
                     else None
                 )
@@ -358,7 +351,7 @@ def _vpc_flow_logs(stack: StackDoc) -> RuleResult:
     logged = {str(f.get("vpc_id")) for f in stack.resources("aws_flow_log").values()}
     for _, name, body in stack.each("aws_vpc"):
         refs = {f"${{aws_vpc.{name}.id}}"}
-        problem = None if refs & logged else f"{_label('aws_vpc', name, body)} has no aws_flow_log"
+        problem = None if refs & logged else f"{resource_label('aws_vpc', name, body)} has no aws_flow_log"
         result.add(f"aws_vpc.{name}", problem, "add an aws_flow_log of ALL traffic, as AwsNetwork does")
     return result
 
@@ -367,71 +360,71 @@ def _vpc_flow_logs(stack: StackDoc) -> RuleResult:
 # AWS table
 
 _AWS_CMK: dict[str, Predicate] = {
-    "aws_kms_key": _require_true("enable_key_rotation", "yearly rotation of the customer-managed key"),
-    "aws_redshiftserverless_namespace": _require("kms_key_id", "customer-managed key"),
-    "aws_redshift_cluster": _all(
-        _require_true("encrypted", "encryption at rest"), _require("kms_key_id", "customer-managed key")
+    "aws_kms_key": require_true("enable_key_rotation", "yearly rotation of the customer-managed key"),
+    "aws_redshiftserverless_namespace": require("kms_key_id", "customer-managed key"),
+    "aws_redshift_cluster": all_of(
+        require_true("encrypted", "encryption at rest"), require("kms_key_id", "customer-managed key")
     ),
-    "aws_msk_cluster": _require("encryption_info.encryption_at_rest_kms_key_arn", "customer-managed key"),
-    "aws_mwaa_environment": _require("kms_key", "customer-managed key"),
-    "aws_sagemaker_endpoint_configuration": _require("kms_key_arn", "customer-managed key"),
-    "aws_glue_data_catalog_encryption_settings": _require(
+    "aws_msk_cluster": require("encryption_info.encryption_at_rest_kms_key_arn", "customer-managed key"),
+    "aws_mwaa_environment": require("kms_key", "customer-managed key"),
+    "aws_sagemaker_endpoint_configuration": require("kms_key_arn", "customer-managed key"),
+    "aws_glue_data_catalog_encryption_settings": require(
         "data_catalog_encryption_settings.encryption_at_rest.sse_aws_kms_key_id", "customer-managed key"
     ),
-    "aws_cloudwatch_log_group": _require("kms_key_id", "customer-managed key"),
-    "aws_secretsmanager_secret": _require("kms_key_id", "customer-managed key"),
-    "aws_sns_topic": _require("kms_master_key_id", "customer-managed key"),
-    "aws_sqs_queue": _require("kms_master_key_id", "customer-managed key"),
-    "aws_dynamodb_table": _require("server_side_encryption.kms_key_arn", "customer-managed key"),
-    "aws_athena_workgroup": _all(
-        _forbid(
+    "aws_cloudwatch_log_group": require("kms_key_id", "customer-managed key"),
+    "aws_secretsmanager_secret": require("kms_key_id", "customer-managed key"),
+    "aws_sns_topic": require("kms_master_key_id", "customer-managed key"),
+    "aws_sqs_queue": require("kms_master_key_id", "customer-managed key"),
+    "aws_dynamodb_table": require("server_side_encryption.kms_key_arn", "customer-managed key"),
+    "aws_athena_workgroup": all_of(
+        forbid(
             "configuration.result_configuration.encryption_configuration.encryption_option",
             ("SSE_S3", None),
             "query results not encrypted with a customer-managed key",
         ),
-        _require(
+        require(
             "configuration.result_configuration.encryption_configuration.kms_key_arn", "customer-managed key"
         ),
     ),
-    "aws_s3_object": _require("kms_key_id", "customer-managed key"),
+    "aws_s3_object": require("kms_key_id", "customer-managed key"),
 }
 
 _AWS_PUBLIC: dict[str, Predicate] = {
-    "aws_redshift_cluster": _require_false("publicly_accessible", "the provider defaults it to true"),
-    "aws_redshiftserverless_workgroup": _forbid("publicly_accessible", (True, "true"), "public endpoint"),
-    "aws_db_instance": _forbid("publicly_accessible", (True, "true"), "public endpoint"),
+    "aws_redshift_cluster": require_false("publicly_accessible", "the provider defaults it to true"),
+    "aws_redshiftserverless_workgroup": forbid("publicly_accessible", (True, "true"), "public endpoint"),
+    "aws_db_instance": forbid("publicly_accessible", (True, "true"), "public endpoint"),
     "aws_security_group": lambda b: (
         "allows ingress from 0.0.0.0/0"
-        if any("0.0.0.0/0" in _as_list(r.get("cidr_blocks")) for r in blocks(b, "ingress"))
+        if any("0.0.0.0/0" in as_list(r.get("cidr_blocks")) for r in blocks(b, "ingress"))
         else None
     ),
-    "aws_vpc_security_group_ingress_rule": _all(
-        _forbid("cidr_ipv4", ("0.0.0.0/0",), "ingress from anywhere"),
-        _forbid("cidr_ipv6", ("::/0",), "ingress from anywhere"),
+    "aws_vpc_security_group_ingress_rule": all_of(
+        forbid("cidr_ipv4", ("0.0.0.0/0",), "ingress from anywhere"),
+        forbid("cidr_ipv6", ("::/0",), "ingress from anywhere"),
     ),
     "aws_default_security_group": _no_rules,
     "aws_iam_role": _public_trust,
-    "aws_msk_cluster": _forbid(
+    "aws_msk_cluster": forbid(
         "broker_node_group_info.connectivity_info.public_access.type",
         ("SERVICE_PROVIDED_EIPS",),
         "public broker endpoints",
     ),
-    "aws_mwaa_environment": _forbid("webserver_access_mode", ("PUBLIC_ONLY",), "public Airflow web server"),
-    "aws_subnet": _forbid("map_public_ip_on_launch", (True, "true"), "public IPs on launch"),
+    "aws_mwaa_environment": forbid("webserver_access_mode", ("PUBLIC_ONLY",), "public Airflow web server"),
+    "aws_subnet": forbid("map_public_ip_on_launch", (True, "true"), "public IPs on launch"),
 }
 
 _AWS_TLS: dict[str, Predicate] = {
-    "aws_msk_cluster": _all(
-        _forbid(
+    "aws_msk_cluster": all_of(
+        forbid(
             "encryption_info.encryption_in_transit.client_broker",
             ("PLAINTEXT", "TLS_PLAINTEXT"),
             "clients may connect without TLS",
         ),
-        _forbid("encryption_info.encryption_in_transit.in_cluster", (False, "false"), "plaintext in cluster"),
+        forbid("encryption_info.encryption_in_transit.in_cluster", (False, "false"), "plaintext in cluster"),
     ),
-    "aws_lb_listener": _forbid("protocol", ("HTTP",), "plain HTTP listener"),
+    "aws_lb_listener": forbid("protocol", ("HTTP",), "plain HTTP listener"),
     # MSK Serverless has one listener, SASL/IAM over TLS: IAM authentication must stay on.
-    "aws_msk_serverless_cluster": _require_true(
+    "aws_msk_serverless_cluster": require_true(
         "client_authentication.sasl.iam.enabled", "SASL/IAM, MSK Serverless' TLS-only listener"
     ),
     "aws_redshiftserverless_workgroup": _redshift_ssl,
@@ -444,13 +437,13 @@ _AWS_VERSIONED: dict[str, Predicate] = {
 }
 
 _AWS_LOGGING: dict[str, Predicate] = {
-    "aws_msk_cluster": _require("logging_info.broker_logs", "broker logs"),
+    "aws_msk_cluster": require("logging_info.broker_logs", "broker logs"),
     "aws_mwaa_environment": _mwaa_all_logs,
-    "aws_redshiftserverless_namespace": _require("log_exports", "audit log exports (log_exports)"),
-    "aws_athena_workgroup": _require_true(
+    "aws_redshiftserverless_namespace": require("log_exports", "audit log exports (log_exports)"),
+    "aws_athena_workgroup": require_true(
         "configuration.publish_cloudwatch_metrics_enabled", "query metrics in CloudWatch"
     ),
-    "aws_sagemaker_endpoint_configuration": _require_true(
+    "aws_sagemaker_endpoint_configuration": require_true(
         "data_capture_config.enable_capture", "request/response capture (data_capture_config)"
     ),
 }
@@ -474,57 +467,57 @@ _AWS_STATEFUL: dict[str, str | None] = {
 }
 
 _AWS_PRIVATE: dict[str, Predicate] = {
-    "aws_redshift_cluster": _all(
-        _require_false("publicly_accessible", "no public endpoint"),
-        _require("cluster_subnet_group_name", "private subnet group"),
+    "aws_redshift_cluster": all_of(
+        require_false("publicly_accessible", "no public endpoint"),
+        require("cluster_subnet_group_name", "private subnet group"),
     ),
-    "aws_redshiftserverless_workgroup": _all(
-        _forbid("publicly_accessible", (True, "true"), "public endpoint"),
-        _require("subnet_ids", "private subnets"),
-        _require_true("enhanced_vpc_routing", "COPY/UNLOAD traffic kept in the VPC"),
+    "aws_redshiftserverless_workgroup": all_of(
+        forbid("publicly_accessible", (True, "true"), "public endpoint"),
+        require("subnet_ids", "private subnets"),
+        require_true("enhanced_vpc_routing", "COPY/UNLOAD traffic kept in the VPC"),
     ),
-    "aws_msk_cluster": _all(
-        _require("broker_node_group_info.client_subnets", "private subnets"),
-        _forbid(
+    "aws_msk_cluster": all_of(
+        require("broker_node_group_info.client_subnets", "private subnets"),
+        forbid(
             "broker_node_group_info.connectivity_info.public_access.type",
             ("SERVICE_PROVIDED_EIPS",),
             "public broker endpoints",
         ),
     ),
-    "aws_msk_serverless_cluster": _all(
-        _require("vpc_config.subnet_ids", "private subnets"),
-        _require("vpc_config.security_group_ids", "its own security group"),
+    "aws_msk_serverless_cluster": all_of(
+        require("vpc_config.subnet_ids", "private subnets"),
+        require("vpc_config.security_group_ids", "its own security group"),
     ),
-    "aws_mwaa_environment": _all(
-        _forbid("webserver_access_mode", ("PUBLIC_ONLY",), "public Airflow web server"),
-        _require("network_configuration.subnet_ids", "private subnets"),
+    "aws_mwaa_environment": all_of(
+        forbid("webserver_access_mode", ("PUBLIC_ONLY",), "public Airflow web server"),
+        require("network_configuration.subnet_ids", "private subnets"),
     ),
-    "aws_sagemaker_model": _all(
-        _require("vpc_config.subnets", "VPC config with private subnets"),
-        _require_true("enable_network_isolation", "no outbound calls from the model container"),
+    "aws_sagemaker_model": all_of(
+        require("vpc_config.subnets", "VPC config with private subnets"),
+        require_true("enable_network_isolation", "no outbound calls from the model container"),
     ),
-    "aws_subnet": _forbid("map_public_ip_on_launch", (True, "true"), "instances get public IPs"),
+    "aws_subnet": forbid("map_public_ip_on_launch", (True, "true"), "instances get public IPs"),
     "aws_vpc_endpoint": _interface_endpoint,
     "aws_default_security_group": _no_rules,
-    "aws_sagemaker_notebook_instance": _all(
-        _require("subnet_id", "private subnet"),
-        _forbid("direct_internet_access", ("Enabled", None), "direct internet access"),
+    "aws_sagemaker_notebook_instance": all_of(
+        require("subnet_id", "private subnet"),
+        forbid("direct_internet_access", ("Enabled", None), "direct internet access"),
     ),
-    "aws_sagemaker_domain": _forbid("app_network_access_type", ("PublicInternetOnly", None), "public apps"),
+    "aws_sagemaker_domain": forbid("app_network_access_type", ("PublicInternetOnly", None), "public apps"),
 }
 
 
 AWS_RULES: dict[str, tuple[Rule, ...]] = {
     "cmk-encryption": (
         _bucket_rule(_s3_cmk, f"encrypt with SSE-KMS and the environment's data key, as {MODULE_HINT} does"),
-        _table_rule(_AWS_CMK, _fix_for("a customer-managed KMS key (the foundation's data key)")),
+        table_rule(_AWS_CMK, fix_for("a customer-managed KMS key (the foundation's data key)")),
     ),
     "no-public-access": (
         _bucket_rule(
             _s3_public,
             f"turn all four public access blocks on and set BucketOwnerEnforced, as {MODULE_HINT} does",
         ),
-        _table_rule(_AWS_PUBLIC, _fix_for("no public access")),
+        table_rule(_AWS_PUBLIC, fix_for("no public access")),
     ),
     "tls-min-1-2": (
         _bucket_rule(
@@ -532,46 +525,30 @@ AWS_RULES: dict[str, tuple[Rule, ...]] = {
             "add Deny statements for aws:SecureTransport=false and s3:TlsVersion < 1.2 to the bucket "
             f"policy, as {MODULE_HINT} does",
         ),
-        _table_rule(_AWS_TLS, _fix_for("TLS-only transport")),
+        table_rule(_AWS_TLS, fix_for("TLS-only transport")),
     ),
     "versioning": (
         _bucket_rule(
             _s3_versioning, f"add aws_s3_bucket_versioning with status Enabled, as {MODULE_HINT} does"
         ),
-        _table_rule(_AWS_VERSIONED, _fix_for("the S3 object version it reads")),
+        table_rule(_AWS_VERSIONED, fix_for("the S3 object version it reads")),
     ),
     "access-logging": (
         _bucket_rule(
             _s3_logging,
             f"add aws_s3_bucket_logging to the environment's access-log bucket, as {MODULE_HINT} does",
         ),
-        _table_rule(_AWS_LOGGING, _fix_for("logging")),
+        table_rule(_AWS_LOGGING, fix_for("logging")),
         _vpc_flow_logs,
     ),
-    "required-tags": (_provider_tags_rule("aws", "default_tags.tags", "default_tags", "tags"),),
+    "required-tags": (provider_tags_rule("aws", "default_tags.tags", "default_tags", "tags"),),
     "no-wildcard-iam": (_aws_wildcard_iam,),
     "deletion-protection": (
-        _deletion_protection_rule(
+        deletion_protection_rule(
             _AWS_STATEFUL, {"aws_s3_bucket": "force_destroy", "aws_ecr_repository": "force_delete"}
         ),
     ),
     "private-networking": (
-        _table_rule(
-            _AWS_PRIVATE, _private_fix, note="no network, warehouse, Kafka, Airflow or model resource"
-        ),
+        table_rule(_AWS_PRIVATE, private_fix, note="no network, warehouse, Kafka, Airflow or model resource"),
     ),
 }
-
-
-RULES: dict[str, dict[str, tuple[Rule, ...]]] = {"aws": AWS_RULES, "gcp": GCP_RULES, "azure": AZURE_RULES}
-# Same invariant names on every cloud: adding a cloud means filling in every one of them.
-for _cloud, _table in RULES.items():
-    assert tuple(_table) == INVARIANT_NAMES, f"{_cloud} rules must list every invariant in order"
-
-
-def run_rules(stack: StackDoc, invariant: str) -> RuleResult:
-    """Every rule of `stack`'s cloud for one invariant, merged."""
-    table = RULES.get(stack.cloud)
-    if table is None:
-        return RuleResult(note=f"no policy rules for cloud {stack.cloud!r}")
-    return _merge(rule(stack) for rule in table[invariant])

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from blueprint.preview_model import COUNTED, PolicySection, Report, ResourceRow, StackReport
+from blueprint.preview.model import COUNTED, PolicySection, Report, ResourceRow, StackReport
 
 MARKER = "<!-- blueprint-preview -->"
 COMMENT_LIMIT = 60_000
@@ -259,7 +259,7 @@ def _env_section(report: Report, env: str, layout: Layout) -> tuple[list[str], i
 def _policy_section(policy: PolicySection, cap: int | None) -> tuple[list[str], int]:
     lines = ["### Policy findings new in head", ""]
     if not policy.available:
-        return [*lines, f"policy gate not available: {policy.note}", ""], 0
+        return [*lines, f"**Policy check failed**: {_cell(policy.note)}", ""], 0
     if not policy.findings:
         return [*lines, f"No new findings. {policy.note}".strip(), ""], 0
     shown = policy.findings if cap is None else policy.findings[:cap]

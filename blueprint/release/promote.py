@@ -14,21 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from blueprint import ledger
-from blueprint.bundle import current_commit, make_bundle
-from blueprint.deploy import (
-    REPO,
-    Progress,
-    StackPlan,
-    _quiet,
-    apply_all,
-    connect,
-    init_all,
-    plan_all,
-    prepare_state,
-    record_failure,
-)
+from blueprint import paths
 from blueprint.errors import BlueprintError
+from blueprint.progress import Progress, quiet
+from blueprint.release import ledger
+from blueprint.release.bundle import current_commit, make_bundle
+from blueprint.release.connection import connect, prepare_state
+from blueprint.release.deploy import apply_all
+from blueprint.release.plans import StackPlan, init_all, plan_all
 from blueprint.spec import PlatformSpec
 from blueprint.synth import synthesize
 from blueprint.terraform.capabilities import lifecycle_clouds
@@ -110,11 +103,11 @@ def promote(
     outdir: Path,
     apply: bool = False,
     approved: Path | None = None,
-    progress: Progress = _quiet,
-    repo: Path = REPO,
+    progress: Progress = quiet,
+    repo: Path | None = None,
 ) -> Promotion:
     check_order(source, target, chain)
-    commit = current_commit(repo)
+    commit = current_commit(repo or paths.project_root())
     progress(f"reading the ledger of {source.name}")
     source_conn = connect(source, workdir)
     deployed = ledger.last_success(ledger.history(source_conn.s3(), source))
@@ -184,7 +177,7 @@ def promote(
         # next promotion run, where it is planned, shown and approved like the rest.
         apply_all(runner, synth, plans, progress, plan_deferred=False)
     except BaseException as exc:
-        record_failure(s3, target, base, exc)
+        ledger.record_failure(s3, target, base, exc)
         raise
     result.entry = ledger.record(
         s3, target, {**base, "result": "succeeded", "seconds": time.perf_counter() - t0}
