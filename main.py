@@ -11,21 +11,21 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from blueprint.synth.node import configure_node
 
 configure_node()  # the kernel's node and the lazy-providers hook, before cdktn starts the kernel
 
 # isort: split
-from cdktn import App
-
 from blueprint.errors import SpecError
 from blueprint.naming import stack_id
 from blueprint.pins import TERRAFORM_TARGET
 from blueprint.spec import DOMAINS, PlatformSpec
 from stacks import registry
-from stacks.domains import STACK_CLASSES
+
+if TYPE_CHECKING:
+    from cdktn import App
 
 DEFAULT_OUTDIR = Path("cdktf.out")
 
@@ -76,6 +76,10 @@ def build_app(
     specs: list[PlatformSpec], clouds: set[str] | None = None, outdir: Path = DEFAULT_OUTDIR
 ) -> tuple[App, list[PlannedStack]]:
     """Build (not yet synthesize) the app for these environments and clouds."""
+    from cdktn import App  # starts the jsii kernel: only when stacks are built
+
+    from stacks.domains import STACK_CLASSES
+
     planned = plan_stacks(specs, clouds)
     by_name = {s.name: s for s in specs}
     app = App(outdir=str(outdir), context={"targetVersions": {"terraform": TERRAFORM_TARGET}})
@@ -90,7 +94,8 @@ def build_app(
 
 
 def module_ref(cloud: str, domain: str) -> str | None:
-    """`modules.<domain>.<cloud>:<Construct>` implementing (cloud, domain), or None when none does yet."""
+    """`modules.<domain>.<cloud>:<Construct>` implementing (cloud, domain), or None when none does yet
+    (what the docs generators ask; no provider binding is imported)."""
     return registry.MODULES[(cloud, domain)] if registry.implemented(cloud, domain) else None
 
 

@@ -25,7 +25,8 @@ from blueprint.spec import PlatformSpec
 from blueprint.synth import synthesize
 from blueprint.terraform import Target, TerraformRunner, inputs
 from blueprint.terraform.capabilities import lifecycle_clouds
-from blueprint.verify import Check, verify_aws
+from blueprint.verify.aws import verify_aws
+from blueprint.verify.checks import Check
 
 Progress = Callable[[str], None]
 
@@ -168,3 +169,21 @@ def status(spec: PlatformSpec, workdir: Path) -> Status:
 
     ids = [p.stack_id for p in plan_stacks([spec], lifecycle_clouds(spec))]
     return Status(emu.endpoint, emu.pid, state.read_stack_states(s3_client(emu, region), spec, ids))
+
+
+def shell_exports(spec: PlatformSpec, workdir: Path) -> list[tuple[str, str]]:
+    """The variables that let plain `terraform` / `cdktn deploy` reach an emulator environment."""
+    from blueprint.release.connection import connect
+
+    conn = connect(spec, workdir, start=False)
+    found = [
+        (key, value)
+        for key, value in sorted(conn.runner(workdir).env().items())
+        if key.startswith("AWS_") or key == "TF_CLI_CONFIG_FILE"
+    ]
+    return [
+        *found,
+        ("BLUEPRINT_HOME", str(workdir.resolve())),
+        ("BLUEPRINT_ENVS", spec.name),
+        ("BLUEPRINT_CLOUDS", "aws"),
+    ]

@@ -120,3 +120,14 @@ def write_bundle(bundle: Bundle, outdir: Path, directory: Path) -> Path:
             shutil.copy2(src / LOCK_FILE, dest / LOCK_FILE)
     (target / "manifest.json").write_text(json.dumps({**bundle.manifest, "digest": bundle.digest}, indent=2))
     return target
+
+
+def bundle_environment(spec: PlatformSpec, workdir: Path, outdir: Path) -> tuple[Bundle, Path]:
+    """Synthesize the environment's stacks and write their bundle under `workdir/bundles/`."""
+    from blueprint import paths
+    from blueprint.synth import synthesize
+    from blueprint.terraform.capabilities import lifecycle_clouds
+
+    synth = synthesize([spec], lifecycle_clouds(spec), outdir)
+    made = make_bundle(spec, outdir, [s.stack_id for s in synth.stacks], current_commit(paths.project_root()))
+    return made, write_bundle(made, outdir, workdir / "bundles")

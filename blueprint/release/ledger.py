@@ -10,6 +10,7 @@ import datetime
 import json
 import os
 import uuid
+from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -85,3 +86,10 @@ def _failure(exc: BaseException) -> dict[str, str]:
     if isinstance(exc, SystemExit | KeyboardInterrupt):
         first = f"interrupted ({type(exc).__name__} {exc})"
     return {"result": "failed", "error": first}
+
+
+def environment_history(spec: PlatformSpec, workdir: Path) -> list[dict[str, Any]]:
+    """The ledger of `spec`'s environment, read where its state lives."""
+    from blueprint.release.connection import connect
+
+    return history(connect(spec, workdir, start=False).s3(), spec)

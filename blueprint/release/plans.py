@@ -10,8 +10,10 @@ from typing import Any
 
 from blueprint.errors import BlueprintError
 from blueprint.release.bundle import canonical, sha256
-from blueprint.synth import Synthesized
-from blueprint.terraform import TerraformRunner, inputs
+from blueprint.spec import PlatformSpec
+from blueprint.synth import Synthesized, synthesize
+from blueprint.terraform import PlanResult, Target, TerraformRunner, inputs
+from blueprint.terraform.capabilities import lifecycle_clouds, plannable_here
 
 
 @dataclass
@@ -127,3 +129,37 @@ def select_stacks(synth: Synthesized, stack: str | None) -> list[str]:
     if stack not in ids:
         raise BlueprintError(f"--stack {stack}: no such stack", fix=f"use one of {ids}")
     return [stack]
+
+
+def validate_environments(specs: list[PlatformSpec], workdir: Path, outdir: Path) -> list[str]:
+    """`terraform init` + `validate` of every stack terraform can install the provider of here, offline
+    (provider mirror, no credentials). Returns the stack ids validated, in order."""
+    synth = synthesize(specs, set(plannable_here()), outdir)
+    runner = TerraformRunner(workdir, Target.OFFLINE)
+    for s in synth.stacks:
+        runner.init(synth.stack_dir(s.stack_id))
+        runner.validate(synth.stack_dir(s.stack_id))
+    return [s.stack_id for s in synth.stacks]
+
+
+def plan_environment(
+    spec: PlatformSpec, workdir: Path, outdir: Path, stack: str | None = None, offline: bool = False
+) -> tuple[Target, list[tuple[str, PlanResult]]]:
+    """Plan the environment's stacks: against the running emulator for an emulated environment (unless
+    `offline`), else offline (local state, no refresh, no credentials)."""
+    from blueprint import emulator
+
+    synth = synthesize([spec], lifecycle_clouds(spec), outdir)
+    ids = select_stacks(synth, stack)
+    emu = emulator.running(workdir) if spec.emulated and not offline else None
+    if spec.emulated and not offline and emu is None:
+        raise BlueprintError(
+            "no emulator is running", fix="run `blueprint up --env local` first, or pass --offline"
+        )
+    target = Target.EMULATOR if emu else Target.OFFLINE
+    runner = TerraformRunner(workdir, target, emu, region=spec.clouds.require("aws").region)
+    results: list[tuple[str, PlanResult]] = []
+    for stack_id in ids:
+        runner.init(synth.stack_dir(stack_id))
+        results.append((stack_id, runner.plan(synth.stack_dir(stack_id))))
+    return target, results

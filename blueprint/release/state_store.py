@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import ClientError, EndpointConnectionError
@@ -137,3 +138,18 @@ def delete_state_bucket(s3: Any, spec: PlatformSpec) -> bool:
             s3.delete_object(Bucket=bucket, Key=item["Key"], VersionId=item["VersionId"])
     s3.delete_bucket(Bucket=bucket)
     return True
+
+
+def bootstrap_environment(spec: PlatformSpec, workdir: Path) -> tuple[str, bool]:
+    """Create (or re-apply the settings of) the environment's state bucket, on the emulator for an
+    emulated environment (started when needed), else in AWS with the caller's credentials."""
+    import boto3
+
+    from blueprint import emulator
+
+    region = spec.clouds.require("aws").region
+    if spec.emulated:
+        s3 = boto3.client("s3", **emulator.ensure(workdir).boto3_kwargs(region))
+    else:
+        s3 = boto3.client("s3", region_name=region)
+    return bootstrap(s3, spec)

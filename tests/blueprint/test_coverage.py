@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from blueprint.coverage import coverage
+from blueprint.docgen.coverage import coverage
 from blueprint.spec import CLOUDS, DOMAINS, load_all
 from stacks import registry
 

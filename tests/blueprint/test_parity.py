@@ -7,8 +7,8 @@ from collections import Counter
 
 import pytest
 
+from blueprint.docgen.parity import BEGIN, END, generate, parity_file, render, updated
 from blueprint.errors import BlueprintError
-from blueprint.parity import BEGIN, END, PARITY_FILE, generate, render, updated
 
 pytestmark = pytest.mark.synth
 
@@ -30,4 +30,4 @@ def test_updated_replaces_only_the_generated_section_and_refuses_a_file_without_
     assert updated(doc, f"{BEGIN}\nnew\n{END}\n") == f"# head\n{BEGIN}\nnew\n{END}\ntail\n"
     with pytest.raises(BlueprintError) as err:
         updated("# nothing here\n", "x")
-    assert str(PARITY_FILE) in err.value.message and "marker" in (err.value.fix or "")
+    assert str(parity_file()) in err.value.message and "marker" in (err.value.fix or "")

@@ -9,14 +9,14 @@ import pytest
 import storage_emulators
 
 from blueprint.spec import load_env
-from blueprint.verify_azure import (
+from blueprint.verify.azure import (
     expected_containers,
     is_azure_endpoint,
     lake_storage_account,
     soft_delete_days,
     verify_azure_blob,
 )
-from blueprint.verify_gcp import ROUND_TRIP, NotCheckable, split_checks, status
+from blueprint.verify.checks import ROUND_TRIP, NotCheckable, split_checks, status
 
 pytestmark = pytest.mark.runtime
 

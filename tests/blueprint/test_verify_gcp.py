@@ -9,19 +9,15 @@ from types import SimpleNamespace
 import pytest
 import storage_emulators
 
+from blueprint.errors import BlueprintError
 from blueprint.naming import Namer
 from blueprint.spec import load_env
-from blueprint.verify import Check
-from blueprint.verify_gcp import (
-    NOT_CHECKABLE,
-    ROUND_TRIP,
-    NotCheckable,
+from blueprint.verify.checks import NOT_CHECKABLE, ROUND_TRIP, Check, NotCheckable, split_checks, status
+from blueprint.verify.gcp import (
     check_gcs_bucket,
     expected_gcs_buckets,
     gcs_log_bucket,
     gcs_storage_key,
-    split_checks,
-    status,
     verify_gcs,
 )
 
@@ -159,7 +155,7 @@ def test_environment_without_gcp_is_refused() -> None:
     local = load_env("local")
     if "gcp" in local.clouds.enabled():
         pytest.fail("environments/local.yaml enables GCP: pick an AWS-only spec for this test")
-    with pytest.raises(ValueError, match=r"set clouds\.gcp\.enabled: true"):
+    with pytest.raises(BlueprintError, match=r"set clouds\.gcp\.enabled: true"):
         verify_gcs(SimpleNamespace(), local)
 
 

@@ -20,7 +20,7 @@ from blueprint.paths import environments_dir
 from blueprint.release import deploy, drift, ledger, promote
 from blueprint.release.bundle import current_commit
 from blueprint.spec import PlatformSpec, chain_of, load_all, load_spec
-from blueprint.verify import verify_aws
+from blueprint.verify.aws import verify_aws
 
 pytestmark = pytest.mark.apply
 

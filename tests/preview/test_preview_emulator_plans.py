@@ -21,8 +21,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from blueprint.cli.preview import affected
 from blueprint.preview import PreviewOptions, PreviewResult, preview
-from blueprint.preview_cli import affected
 
 pytestmark = pytest.mark.plan
 

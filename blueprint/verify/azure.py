@@ -24,15 +24,13 @@ from urllib.parse import urlparse
 
 from blueprint.naming import Namer
 from blueprint.spec import PlatformSpec
-from blueprint.verify import LAKE_PURPOSES, Check
-from blueprint.verify_gcp import ROUND_TRIP, NotCheckable
+from blueprint.verify.checks import BODY, LAKE_PURPOSES, ROUND_TRIP, Check, NotCheckable
 
 AZURE_STORAGE_SUFFIXES = (".core.windows.net", ".core.chinacloudapi.cn", ".core.usgovcloudapi.net")
 MANAGEMENT_PLANE_ONLY = (
     "container soft delete, change feed, customer-managed key, TLS 1.2 + HTTPS only, public network "
     "access off, shared keys off, diagnostics"
 )
-_BODY = b"platform blueprint smoke check"
 
 
 def lake_storage_account(spec: PlatformSpec) -> str:
@@ -149,7 +147,7 @@ def blob_round_trip(container_client: Any) -> tuple[Check, str | None]:
     key = f"blueprint-verify/{uuid.uuid4().hex}.txt"
     blob = container_client.get_blob_client(key)
     try:
-        version_id = blob.upload_blob(_BODY).get("version_id")
+        version_id = blob.upload_blob(BODY).get("version_id")
         data = blob.download_blob().readall()
         listed = [b.name for b in container_client.list_blobs(name_starts_with=key)]
         blob.delete_blob(delete_snapshots="include")
@@ -159,10 +157,8 @@ def blob_round_trip(container_client: Any) -> tuple[Check, str | None]:
         left = [b.name for b in container_client.list_blobs(name_starts_with=key, include=["versions"])]
     except AzureError as exc:
         return Check(subject, ROUND_TRIP, False, _error(exc)), None
-    ok = data == _BODY and listed == [key] and not left
-    detail = (
-        f"read {'ok' if data == _BODY else 'different bytes'}, listed={listed == [key]}, left={len(left)}"
-    )
+    ok = data == BODY and listed == [key] and not left
+    detail = f"read {'ok' if data == BODY else 'different bytes'}, listed={listed == [key]}, left={len(left)}"
     return Check(subject, ROUND_TRIP, ok, detail), version_id
 
 
@@ -173,10 +169,7 @@ def verify_azure_blob(
     to the lake account (`https://<account>.blob.core.windows.net` with `DefaultAzureCredential`; for
     Azurite `http://127.0.0.1:PORT/<account>` with that account's key). `containers` defaults to the
     lake's containers."""
-    if "azure" not in spec.clouds.enabled():
-        raise ValueError(
-            f"environment {spec.name!r} has no Azure cloud: set clouds.azure.enabled: true in its spec"
-        )
+    spec.clouds.require("azure")
     account = lake_storage_account(spec)
     checks = check_account(service_client, spec)
     version_ids: list[str | None] = []

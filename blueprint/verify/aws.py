@@ -6,23 +6,13 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from blueprint.naming import Namer
 from blueprint.spec import PlatformSpec
-
-LAKE_PURPOSES = ("raw", "curated", "analytics", "artifacts")
-
-
-@dataclass(frozen=True)
-class Check:
-    subject: str
-    name: str
-    ok: bool
-    detail: str = ""
+from blueprint.verify.checks import LAKE_PURPOSES, Check
 
 
 def expected_buckets(spec: PlatformSpec) -> dict[str, str | None]:

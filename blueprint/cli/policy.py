@@ -1,4 +1,4 @@
-"""`blueprint check`: the policy gate as a CLI command (registered in blueprint/cli.py)."""
+"""`blueprint check`: the policy gate."""
 
 from __future__ import annotations
 
@@ -9,8 +9,12 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from blueprint.cli.options import DEFAULT_OUTDIR, CloudsOpt, EnvsOpt, OutdirOpt
+from blueprint.cli.render import err_console
 from blueprint.errors import BlueprintError
 from blueprint.spec import select_clouds, select_specs
+
+app = typer.Typer()
 
 
 class ReportFormat(StrEnum):
@@ -36,26 +40,17 @@ def _plans(values: list[str] | None) -> dict[str, Path]:
     return plans
 
 
+@app.command()
 def check(
-    env: Annotated[
-        list[str] | None,
-        typer.Option("--env", "-e", help="Environment(s) (name or path); repeat the option. Default: all."),
-    ] = None,
-    cloud: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--cloud", "-c", help="Cloud(s): aws, gcp, azure; repeat the option. Default: all enabled."
-        ),
-    ] = None,
+    env: EnvsOpt = None,
+    cloud: CloudsOpt = None,
     report_format: Annotated[
         ReportFormat, typer.Option("--format", help="table (people), json (scripts), sarif (code scanning).")
     ] = ReportFormat.table,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the report to this file instead of stdout.")
     ] = None,
-    outdir: Annotated[Path, typer.Option("--outdir", help="Where stacks are synthesized.")] = Path(
-        "cdktf.out"
-    ),
+    outdir: OutdirOpt = DEFAULT_OUTDIR,
     plan: Annotated[
         list[str] | None,
         typer.Option(
@@ -85,7 +80,7 @@ def check(
     console = Console()
     specs, clouds, plans = select_specs(env), select_clouds(cloud), _plans(plan)
     # Progress goes to stderr so `--format json|sarif` on stdout stays machine-readable.
-    with Console(stderr=True).status("policy check: synthesizing, then invariants and checkov"):
+    with err_console.status("policy check: synthesizing, then invariants and checkov"):
         report = run_check(specs, clouds, outdir, suppressions_path=suppressions, plans=plans)
     render(report, report_format.value, output, console)
     report.raise_on_failures()

@@ -1,7 +1,4 @@
-"""`blueprint affected` and `blueprint preview`: the pull-request preview commands.
-
-Registered in blueprint/cli.py with `app.command()(affected)` and `app.command()(preview)`.
-"""
+"""`blueprint affected` and `blueprint preview`: the pull-request preview commands."""
 
 from __future__ import annotations
 
@@ -12,14 +9,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
+from blueprint.cli.options import workdir
+from blueprint.cli.render import console, err_console, say, table
 from blueprint.errors import BlueprintError
-from blueprint.terraform import default_workdir
 
-console = Console()
-err_console = Console(stderr=True)
+app = typer.Typer()
 
 BaseOpt = Annotated[
     str, typer.Option("--base", help="Base revision (branch, tag or commit), e.g. origin/main.")
@@ -35,6 +30,7 @@ EnvFilterOpt = Annotated[
 RepoOpt = Annotated[Path, typer.Option("--repo", help="The project's git repository.")]
 
 
+@app.command()
 def affected(
     base: BaseOpt,
     head: HeadOpt = None,
@@ -64,14 +60,20 @@ def affected(
     if as_json:
         print(json.dumps(matrix(deltas), separators=(",", ":")))
         return
-    table = Table(title=f"stacks affected between {base} and {head or 'the working tree'}")
-    for col in ("stack", "env", "cloud", "change"):
-        table.add_column(col)
-    for d in deltas:
-        table.add_row(d.stack.stack_id, d.stack.env, d.stack.cloud, d.change)
-    console.print(table if deltas else "no stack changes")
+    if not deltas:
+        say("no stack changes")
+        return
+    rows = [(d.stack.stack_id, d.stack.env, d.stack.cloud, d.change) for d in deltas]
+    console.print(
+        table(
+            f"stacks affected between {base} and {head or 'the working tree'}",
+            ("stack", "env", "cloud", "change"),
+            rows,
+        )
+    )
 
 
+@app.command()
 def preview(
     base: BaseOpt,
     head: HeadOpt = None,
@@ -143,14 +145,14 @@ def preview(
         base=base,
         head=head,
         repo=repo,
-        out=out or default_workdir() / "preview",
+        out=out or workdir() / "preview",
         mode=mode,  # type: ignore[arg-type]
         envs=set(env) if env else None,
         stacks=set(stack) if stack else None,
         lock=lock,
         summaries=summaries,
         limit=comment_limit,
-        home=default_workdir(),
+        home=workdir(),
     )
     with err_console.status("preview") as status:
         opts.progress = lambda message: status.update(message)
@@ -164,5 +166,6 @@ def preview(
         f"{len(report.stacks)} stacks affected: "
         + ", ".join(f"{k} {v}" for k, v in totals.items())
         + f"; {danger} dangerous; comment {len(result.comment.text):,} characters ({result.comment.level})"
-        + f"; {report.seconds:.1f} s\nwrote {result.out}/comment.md, preview.md, report.json, stacks/"
+        + f"; {report.seconds:.1f} s\nwrote {result.out}/comment.md, preview.md, report.json, stacks/",
+        markup=False,
     )

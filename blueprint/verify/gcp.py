@@ -19,39 +19,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import urlparse
 
 from blueprint.naming import Namer
 from blueprint.spec import PlatformSpec
-from blueprint.verify import LAKE_PURPOSES, Check
-
-NOT_CHECKABLE = "not checkable"
-ROUND_TRIP = "round trip write/read/list/delete"
-_BODY = b"platform blueprint smoke check"
-
-
-@dataclass(frozen=True)
-class NotCheckable(Check):
-    """A setting the endpoint does not report. `ok` is always False, so code that counts `ok` never counts
-    it as passed; report it apart with `status()` / `split_checks()` ("not checkable on the emulator")."""
-
-    ok: bool = False
-    status: ClassVar[str] = NOT_CHECKABLE
-
-
-def status(check: Check) -> str:
-    """ "passed", "failed" or "not checkable"."""
-    if isinstance(check, NotCheckable):
-        return NOT_CHECKABLE
-    return "passed" if check.ok else "failed"
-
-
-def split_checks(checks: list[Check]) -> tuple[list[Check], list[Check]]:
-    """(checks that ran, settings the endpoint could not report). Passed means: every one that ran is ok."""
-    ran = [c for c in checks if not isinstance(c, NotCheckable)]
-    return ran, [c for c in checks if isinstance(c, NotCheckable)]
+from blueprint.verify.checks import BODY, LAKE_PURPOSES, ROUND_TRIP, Check, NotCheckable
 
 
 def expected_gcs_buckets(spec: PlatformSpec) -> list[str]:
@@ -70,11 +43,7 @@ def gcs_log_bucket(spec: PlatformSpec) -> str:
 def gcs_storage_key(spec: PlatformSpec) -> str:
     """The storage CMEK path (modules/foundation/gcp.py `GcpNames.key_path("storage")`; blueprint/ does not
     import modules/, so the test proves both give the same path)."""
-    gcp = spec.clouds.gcp
-    if gcp is None or "gcp" not in spec.clouds.enabled():
-        raise ValueError(
-            f"environment {spec.name!r} has no GCP cloud: set clouds.gcp.enabled: true in its spec"
-        )
+    gcp = spec.clouds.require("gcp")
     namer = Namer(spec.prefix, spec.name)
     return (
         f"projects/{gcp.project}/locations/{gcp.region}/keyRings/{namer.gcp_kms('keyring')}"
@@ -191,7 +160,7 @@ def gcs_round_trip(client: Any, bucket: str) -> Check:
     handle = client.bucket(bucket)
     try:
         blob = handle.blob(key)
-        blob.upload_from_string(_BODY, content_type="text/plain")
+        blob.upload_from_string(BODY, content_type="text/plain")
         data = handle.blob(key).download_as_bytes()
         listed = [b.name for b in client.list_blobs(bucket, prefix=key)]
         for version in client.list_blobs(bucket, prefix=key, versions=True):
@@ -199,8 +168,8 @@ def gcs_round_trip(client: Any, bucket: str) -> Check:
         left = [b.generation for b in client.list_blobs(bucket, prefix=key, versions=True)]
     except gexc.GoogleAPIError as exc:
         return Check(bucket, ROUND_TRIP, False, str(exc))
-    ok = data == _BODY and listed == [key] and not left
-    detail = f"read {'ok' if data == _BODY else 'different bytes'}, listed={listed == [key]}, left={left}"
+    ok = data == BODY and listed == [key] and not left
+    detail = f"read {'ok' if data == BODY else 'different bytes'}, listed={listed == [key]}, left={left}"
     return Check(bucket, ROUND_TRIP, ok, detail)
 
 
@@ -208,7 +177,7 @@ def verify_gcs(client: Any, spec: PlatformSpec, buckets: list[str] | None = None
     """Smoke checks of the GCP lake. `client` is a `google.cloud.storage.Client` (for an emulator: set
     `STORAGE_EMULATOR_HOST=http://127.0.0.1:PORT`, or pass `client_options={"api_endpoint": ...}` with
     `AnonymousCredentials`). `buckets` defaults to the spec's lake buckets."""
-    gcs_storage_key(spec)  # raises ValueError, naming the fix, for an environment without GCP
+    gcs_storage_key(spec)  # a BlueprintError naming the fix for an environment without GCP
     checks: list[Check] = []
     for bucket in expected_gcs_buckets(spec) if buckets is None else buckets:
         bucket_checks = check_gcs_bucket(client, spec, bucket)

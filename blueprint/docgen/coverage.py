@@ -40,7 +40,7 @@ class Row:
 
 def coverage(specs: dict[str, PlatformSpec], mirror: bool) -> list[Row]:
     from blueprint.policy.rules import RULES
-    from stacks import registry
+    from main import module_ref
 
     emulated = [s for s in specs.values() if s.emulated]
     applied = {d for s in emulated for d in s.domains.enabled()}
@@ -48,7 +48,7 @@ def coverage(specs: dict[str, PlatformSpec], mirror: bool) -> list[Row]:
     for cloud in CLOUDS:
         provider = PROVIDER_PINS[cloud][0]
         for domain in DOMAINS:
-            built = registry.implemented(cloud, domain)
+            built = module_ref(cloud, domain) is not None
             if not built:
                 rows.append(Row(cloud, domain, "not built", "-", "-", "-", "-"))
                 continue

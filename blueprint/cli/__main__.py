@@ -1,0 +1,5 @@
+"""`python -m blueprint.cli`."""
+
+from blueprint.cli import main
+
+main()
