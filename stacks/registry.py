@@ -25,9 +25,9 @@ MODULES: dict[tuple[str, str], str] = {
 
 # cloud -> "module:function(stack, spec, namer)" that adds the provider (and its pin) to a stack.
 STACK_SETUP: dict[str, str] = {
-    "aws": "modules.foundation.aws:configure_aws_stack",
-    "gcp": "modules.foundation.gcp:configure_gcp_stack",
-    "azure": "modules.foundation.azure:configure_azure_stack",
+    "aws": "modules.primitives.aws:configure_aws_stack",
+    "gcp": "modules.primitives.gcp:configure_gcp_stack",
+    "azure": "modules.primitives.azure:configure_azure_stack",
 }
 
 # cloud -> "module:function(stack, spec, namer, stack_id)" that sets the state backend.

@@ -16,8 +16,7 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 from blueprint.errors import BlueprintError, EmulatorError
 from blueprint.naming import Namer, aws_partition
 from blueprint.spec import PlatformSpec
-
-TLS_ONLY_SID = "DenyInsecureTransport"
+from modules.primitives.policies import policy_json, s3_transport_statements
 
 
 @dataclass(frozen=True)
@@ -69,26 +68,10 @@ def bootstrap(s3: Any, spec: PlatformSpec) -> tuple[str, bool]:
                 "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
             },
         )
+        # The same promises as every bucket of the platform (SecureBucket): TLS only, TLS 1.2 or newer.
         s3.put_bucket_policy(
             Bucket=bucket,
-            Policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": TLS_ONLY_SID,
-                            "Effect": "Deny",
-                            "Principal": "*",
-                            "Action": "s3:*",
-                            "Resource": [
-                                f"arn:{partition}:s3:::{bucket}",
-                                f"arn:{partition}:s3:::{bucket}/*",
-                            ],
-                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                        }
-                    ],
-                }
-            ),
+            Policy=policy_json(*s3_transport_statements(f"arn:{partition}:s3:::{bucket}")),
         )
     except EndpointConnectionError as exc:
         raise EmulatorError(

@@ -43,7 +43,8 @@ def expected_containers(spec: PlatformSpec) -> list[str]:
 
 
 def soft_delete_days(spec: PlatformSpec) -> int:
-    """Blob soft-delete retention the lake sets (modules/foundation/azure.py: clamped to 1..365)."""
+    """Blob soft-delete retention the lake sets (SecureStorageAccount of modules/primitives/azure.py:
+    clamped to 1..365)."""
     return max(1, min(spec.domains.lake.noncurrent_version_expiration_days, 365))
 
 

@@ -36,12 +36,12 @@ def expected_gcs_buckets(spec: PlatformSpec) -> list[str]:
 
 
 def gcs_log_bucket(spec: PlatformSpec) -> str:
-    """The foundation's access-log bucket (modules/foundation/gcp.py `GcpNames.log_bucket`)."""
+    """The foundation's access-log bucket (modules/primitives/gcp.py `GcpNames.log_bucket`)."""
     return Namer(spec.prefix, spec.name).gcs_bucket("logs", "access")
 
 
 def gcs_storage_key(spec: PlatformSpec) -> str:
-    """The storage CMEK path (modules/foundation/gcp.py `GcpNames.key_path("storage")`; blueprint/ does not
+    """The storage CMEK path (modules/primitives/gcp.py `GcpNames.key_path("storage")`; blueprint/ does not
     import modules/, so the test proves both give the same path)."""
     gcp = spec.clouds.require("gcp")
     namer = Namer(spec.prefix, spec.name)

@@ -1,44 +1,32 @@
 """AWS network of an environment: a VPC with private subnets only (plus one public subnet when a NAT
 gateway is wanted), an S3 gateway endpoint, interface endpoints for the services the enabled domains
 call, VPC flow logs to an encrypted log group, and the default security group stripped of its rules.
-
-Also home of `IamRole` and `PrivateSecurityGroup`, the small building blocks every AWS domain module
-uses for its service role and its security group.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import json
 from dataclasses import dataclass
-from typing import Any
 
-from cdktn import TerraformResourceLifecycle
 from cdktn_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktn_provider_aws.default_security_group import DefaultSecurityGroup
 from cdktn_provider_aws.eip import Eip
 from cdktn_provider_aws.flow_log import FlowLog
-from cdktn_provider_aws.iam_role import IamRole as IamRoleResource
-from cdktn_provider_aws.iam_role_policy import IamRolePolicy
 from cdktn_provider_aws.internet_gateway import InternetGateway
 from cdktn_provider_aws.nat_gateway import NatGateway
 from cdktn_provider_aws.route import Route
 from cdktn_provider_aws.route_table import RouteTable
 from cdktn_provider_aws.route_table_association import RouteTableAssociation
-from cdktn_provider_aws.security_group import SecurityGroup
 from cdktn_provider_aws.subnet import Subnet
 from cdktn_provider_aws.vpc import Vpc
 from cdktn_provider_aws.vpc_endpoint import VpcEndpoint
-from cdktn_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
-from cdktn_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
 from blueprint.naming import Namer, aws_partition
 from blueprint.spec import PlatformSpec
+from modules.primitives.aws import HTTPS, LOG_RETENTION_DAYS, IamRole, PrivateSecurityGroup
+from modules.primitives.vocabulary import protect
 
-# Log groups keep a year: the CIS/checkov baseline for audit logs (no spec field yet).
-LOG_RETENTION_DAYS = 365
-HTTPS = 443
 AZ_LETTERS = "abcdef"
 
 # Interface endpoints (com.amazonaws.<region>.<service>) by the domain whose workloads call them.
@@ -77,98 +65,6 @@ class SubnetPlan:
         blocks = list(net.subnets(new_prefix=net.prefixlen + 4))
         private = [(f"{region}{AZ_LETTERS[i]}", str(blocks[i])) for i in range(az_count)]
         return SubnetPlan(private=private, public=(f"{region}{AZ_LETTERS[0]}", str(blocks[-1])))
-
-
-def policy_json(*statements: dict[str, Any]) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
-
-
-class IamRole(Construct):
-    """A role assumable by `services`, with one inline policy of `statements` (named resources only).
-
-    Attributes: `role`, `policy`.
-    """
-
-    def __init__(
-        self,
-        scope: Construct,
-        id_: str,
-        *,
-        name: str,
-        services: list[str],
-        statements: list[dict[str, Any]],
-        description: str,
-        trust_condition: dict[str, Any] | None = None,
-    ) -> None:
-        super().__init__(scope, id_)
-        trust: dict[str, Any] = {
-            "Sid": "TrustedServices",
-            "Effect": "Allow",
-            "Principal": {"Service": services if len(services) > 1 else services[0]},
-            "Action": "sts:AssumeRole",
-        }
-        if trust_condition:
-            trust["Condition"] = trust_condition
-        self.role = IamRoleResource(
-            self, "role", name=name, description=description, assume_role_policy=policy_json(trust)
-        )
-        self.policy = IamRolePolicy(
-            self, "policy", name=f"{name}-access", role=self.role.id, policy=policy_json(*statements)
-        )
-
-
-class PrivateSecurityGroup(Construct):
-    """A security group with no inline rules; its rules are separate resources with descriptions.
-
-    `ingress`/`egress` entries: (description, protocol, port or None for all, source), where source is a
-    CIDR, a prefix list id (`pl-...` or a token marked `prefix_list:`), or "self".
-    """
-
-    def __init__(
-        self,
-        scope: Construct,
-        id_: str,
-        *,
-        name: str,
-        description: str,
-        vpc_id: str,
-        ingress: list[tuple[str, str, int | None, str]],
-        egress: list[tuple[str, str, int | None, str]],
-    ) -> None:
-        super().__init__(scope, id_)
-        self.group = SecurityGroup(
-            self,
-            "group",
-            name=name,
-            description=description,
-            vpc_id=vpc_id,
-            revoke_rules_on_delete=True,
-            lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
-        )
-        for i, rule in enumerate(ingress):
-            VpcSecurityGroupIngressRule(self, f"ingress_{i}", **self._rule(rule))
-        for i, rule in enumerate(egress):
-            VpcSecurityGroupEgressRule(self, f"egress_{i}", **self._rule(rule))
-
-    def _rule(self, rule: tuple[str, str, int | None, str]) -> dict[str, Any]:
-        description, protocol, port, source = rule
-        args: dict[str, Any] = {
-            "security_group_id": self.group.id,
-            "description": description,
-            "ip_protocol": protocol,
-        }
-        if port is not None:
-            args.update(from_port=port, to_port=port)
-        if source == "self":
-            args["referenced_security_group_id"] = self.group.id
-        elif source.startswith(PREFIX_LIST):
-            args["prefix_list_id"] = source[len(PREFIX_LIST) :]
-        else:
-            args["cidr_ipv4"] = source
-        return args
-
-
-PREFIX_LIST = "prefix_list:"
 
 
 class AwsNetwork(Construct):
@@ -305,7 +201,7 @@ class AwsNetwork(Construct):
             name=f"/aws/vpc/flow-logs/{name}",
             kms_key_id=logs_key_arn,
             retention_in_days=LOG_RETENTION_DAYS,
-            lifecycle=TerraformResourceLifecycle(prevent_destroy=spec.protection.stateful),
+            lifecycle=protect(spec.protection.stateful),
         )
         group_arn = self.flow_log_group.arn
         self.flow_log_role = IamRole(

@@ -2,10 +2,8 @@
 service account per workload, the grants letting Google's service agents use the keys (CMEK), the
 project's TLS and audit-log guards, and the access-log bucket.
 
-Also home of `GcpNames`, the deterministic names and paths every GCP stack uses to find the
-foundation's (and the lake's) resources, and of `gcs_bucket`, the one place where the secure GCS
-bucket defaults live. Other stacks never read this stack's state or use data sources: they rebuild
-the same names from the spec.
+Other stacks never read this stack's state or use data sources: they rebuild the same names from the
+spec (`GcpNames` of modules/primitives/gcp.py, where `gcs_bucket` keeps the secure GCS defaults).
 
 The one data source here reads this project's *number* (`google_project`): Google names its service
 agents by project number (`service-<number>@gs-project-accounts...`), the spec carries the project id
@@ -15,11 +13,7 @@ only. It reads the project, not another stack.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
-from cdktn import ITerraformDependable, TerraformOutput, TerraformResourceLifecycle, TerraformStack
 from cdktn_provider_google.compute_firewall import (
     ComputeFirewall,
     ComputeFirewallDeny,
@@ -49,49 +43,19 @@ from cdktn_provider_google.project_iam_audit_config import (
 )
 from cdktn_provider_google.project_iam_member import ProjectIamMember
 from cdktn_provider_google.project_service import ProjectService
-from cdktn_provider_google.provider import GoogleProvider
 from cdktn_provider_google.service_account import ServiceAccount
 from cdktn_provider_google.service_account_iam_member import ServiceAccountIamMember
-from cdktn_provider_google.storage_bucket import (
-    StorageBucket,
-    StorageBucketEncryption,
-    StorageBucketLifecycleRule,
-    StorageBucketLifecycleRuleAction,
-    StorageBucketLifecycleRuleCondition,
-    StorageBucketLogging,
-    StorageBucketVersioning,
-)
 from cdktn_provider_google.storage_bucket_iam_member import StorageBucketIamMember
 from constructs import Construct
 
 from blueprint.naming import Namer
 from blueprint.spec import PlatformSpec
+from modules.primitives.gcp import KEY_PURPOSES, WORKLOADS, GcpNames, deletion_policy, gcs_bucket
+from modules.primitives.vocabulary import LifecycleSettings, output, protect
 
-MANAGED_BY = "platform-blueprint"
-LOG_BUCKET_DOMAIN, LOG_BUCKET_PURPOSE = "logs", "access"
-ARTIFACTS = "artifacts"
 # 90 days: the longest rotation CIS GCP 1.10 accepts.
 KEY_ROTATION_PERIOD = f"{90 * 24 * 3600}s"
 KEY_DESTROY_SCHEDULED = f"{30 * 24 * 3600}s"
-
-# Key purpose -> the domain whose data it protects. `storage` always exists (the log bucket uses it).
-KEY_PURPOSES: dict[str, str] = {
-    "storage": "foundation",
-    "bigquery": "warehouse",
-    "kafka": "streaming",
-    "composer": "orchestration",
-    "vertex": "serving",
-}
-
-# Workload service account -> (the domain that needs it, its project-level predefined roles).
-# Data access is granted on the data itself (datasets, buckets) by the stack that owns or uses it.
-WORKLOADS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "warehouse": ("warehouse", ("roles/bigquery.jobUser",)),
-    "kafka": ("streaming", ("roles/managedkafka.client",)),
-    # Google's minimal role for a Composer environment's service account.
-    "composer": ("orchestration", ("roles/composer.worker",)),
-    "vertex": ("serving", ("roles/logging.logWriter", "roles/monitoring.metricWriter")),
-}
 
 # APIs each domain needs; enabled here (never disabled on destroy: other tenants may use them).
 SERVICES: dict[str, tuple[str, ...]] = {
@@ -139,198 +103,11 @@ def service_agents(number: str) -> dict[str, tuple[str, ...]]:
     }
 
 
-@dataclass(frozen=True)
-class GcpNames:
-    """Deterministic names and resource paths of one environment's GCP resources, from the spec alone."""
-
-    namer: Namer
-    project: str
-    region: str
-
-    @classmethod
-    def of(cls, spec: PlatformSpec, namer: Namer) -> GcpNames:
-        gcp = spec.clouds.gcp
-        assert gcp is not None, "GCP module used for an environment without GCP"
-        return cls(namer, gcp.project, gcp.region)
-
-    @property
-    def location(self) -> str:
-        """GCS / BigQuery location: the region (data stays in one region, like the AWS stacks)."""
-        return self.region
-
-    @property
-    def network(self) -> str:
-        return self.namer.gcp_resource("vpc")
-
-    @property
-    def network_path(self) -> str:
-        return f"projects/{self.project}/global/networks/{self.network}"
-
-    @property
-    def subnet(self) -> str:
-        return self.namer.gcp_resource("private", self.region)
-
-    @property
-    def subnet_path(self) -> str:
-        return f"projects/{self.project}/regions/{self.region}/subnetworks/{self.subnet}"
-
-    @property
-    def key_ring(self) -> str:
-        return self.namer.gcp_kms("keyring")
-
-    def key(self, purpose: str) -> str:
-        assert purpose in KEY_PURPOSES, f"unknown key purpose {purpose!r}"
-        return self.namer.gcp_kms(purpose)
-
-    def key_path(self, purpose: str) -> str:
-        """`projects/<p>/locations/<region>/keyRings/<ring>/cryptoKeys/<key>`: what CMEK fields take."""
-        return (
-            f"projects/{self.project}/locations/{self.region}/keyRings/{self.key_ring}"
-            f"/cryptoKeys/{self.key(purpose)}"
-        )
-
-    def service_account_email(self, workload: str) -> str:
-        assert workload in WORKLOADS, f"unknown workload {workload!r}"
-        return f"{self.namer.gcp_service_account(workload)}@{self.project}.iam.gserviceaccount.com"
-
-    def service_account_member(self, workload: str) -> str:
-        return f"serviceAccount:{self.service_account_email(workload)}"
-
-    @property
-    def log_bucket(self) -> str:
-        return self.namer.gcs_bucket(LOG_BUCKET_DOMAIN, LOG_BUCKET_PURPOSE)
-
-    def lake_bucket(self, purpose: str) -> str:
-        """The lake's buckets: zones (raw, curated, analytics) and `artifacts` (models, DAGs)."""
-        return self.namer.gcs_bucket("lake", purpose)
-
-
-def output(scope: Construct, name: str, value: Any) -> TerraformOutput:
-    """A stack output with a stable, readable name (no construct-path hash). The AWS module has the
-    same helper; importing it would load the AWS provider binding."""
-    out = TerraformOutput(scope, f"output_{name}", value=value)
-    out.override_logical_id(name)
-    return out
-
-
 def private_subnet_cidr(cidr: str) -> str:
     """The private subnet: the first half of the environment's range (the rest stays free for
     secondary ranges and later subnets)."""
     net = ipaddress.IPv4Network(cidr)
     return str(next(net.subnets(prefixlen_diff=1)))
-
-
-def keep(protected: bool) -> TerraformResourceLifecycle:
-    """prevent_destroy of a stateful resource (with `deletion_policy`, its two locks)."""
-    return TerraformResourceLifecycle(prevent_destroy=protected)
-
-
-def deletion_policy(protected: bool) -> str:
-    """The provider's own lock: with PREVENT a destroy fails in the provider even if a refactoring
-    drops the lifecycle block."""
-    return "PREVENT" if protected else "DELETE"
-
-
-def configure_gcp_stack(stack: TerraformStack, spec: PlatformSpec, namer: Namer) -> GoogleProvider:
-    """The google provider of one stack: project, region, default labels (the stack pins its version)."""
-    gcp = spec.clouds.gcp
-    assert gcp is not None, "configure_gcp_stack called for an environment without GCP"
-    provider = GoogleProvider(
-        stack,
-        "google",
-        project=gcp.project,
-        region=gcp.region,
-        default_labels={**spec.tags.as_dict(), "managed_by": MANAGED_BY},
-        # The provider's own goog-terraform-provisioned label would be one more, unrequested label.
-        add_terraform_attribution_label=False,
-    )
-    return provider
-
-
-@dataclass(frozen=True)
-class GcsLifecycle:
-    """Lifecycle of a bucket's objects; `None` disables a rule."""
-
-    abort_incomplete_upload_days: int = 7
-    noncurrent_version_expiration_days: int = 90
-    transition_to_ia_days: int | None = None  # -> NEARLINE
-    transition_to_archive_days: int | None = None  # -> COLDLINE (millisecond reads, like GLACIER_IR)
-    expiration_days: int | None = None
-
-
-def _lifecycle_rules(policy: GcsLifecycle) -> list[StorageBucketLifecycleRule]:
-    rule, action, condition = (
-        StorageBucketLifecycleRule,
-        StorageBucketLifecycleRuleAction,
-        StorageBucketLifecycleRuleCondition,
-    )
-    rules = [
-        rule(
-            action=action(type="AbortIncompleteMultipartUpload"),
-            condition=condition(age=policy.abort_incomplete_upload_days),
-        ),
-        rule(
-            action=action(type="Delete"),
-            condition=condition(
-                days_since_noncurrent_time=policy.noncurrent_version_expiration_days, with_state="ARCHIVED"
-            ),
-        ),
-    ]
-    for days, storage_class, source in (
-        (policy.transition_to_ia_days, "NEARLINE", ["STANDARD"]),
-        (policy.transition_to_archive_days, "COLDLINE", ["STANDARD", "NEARLINE"]),
-    ):
-        if days is not None:
-            rules.append(
-                rule(
-                    action=action(type="SetStorageClass", storage_class=storage_class),
-                    condition=condition(age=days, matches_storage_class=source, with_state="LIVE"),
-                )
-            )
-    if policy.expiration_days is not None:
-        rules.append(
-            rule(
-                action=action(type="Delete"),
-                condition=condition(age=policy.expiration_days, with_state="LIVE"),
-            )
-        )
-    return rules
-
-
-def gcs_bucket(
-    scope: Construct,
-    id_: str,
-    *,
-    name: str,
-    names: GcpNames,
-    lifecycle: GcsLifecycle,
-    protected: bool,
-    access_log_bucket: str | None,
-    depends_on: Sequence[ITerraformDependable] | None = None,
-) -> StorageBucket:
-    """A GCS bucket with every secure default: CMEK (the storage key), uniform bucket-level access,
-    public access prevention enforced, versioning, lifecycle, usage logs, protection."""
-    return StorageBucket(
-        scope,
-        id_,
-        name=name,
-        location=names.location.upper(),
-        storage_class="STANDARD",
-        uniform_bucket_level_access=True,
-        public_access_prevention="enforced",
-        versioning=StorageBucketVersioning(enabled=True),
-        encryption=StorageBucketEncryption(default_kms_key_name=names.key_path("storage")),
-        lifecycle_rule=_lifecycle_rules(lifecycle),
-        logging=(
-            StorageBucketLogging(log_bucket=access_log_bucket, log_object_prefix=f"{name}/")
-            if access_log_bucket
-            else None
-        ),
-        force_destroy=not protected,
-        depends_on=depends_on,
-        lifecycle=keep(protected),
-        deletion_policy=deletion_policy(protected),
-    )
 
 
 class GcpFoundation(Construct):
@@ -431,7 +208,7 @@ class GcpFoundation(Construct):
                 purpose="ENCRYPT_DECRYPT",
                 rotation_period=KEY_ROTATION_PERIOD,
                 destroy_scheduled_duration=KEY_DESTROY_SCHEDULED,
-                lifecycle=keep(protected),
+                lifecycle=protect(protected),
                 deletion_policy=deletion_policy(protected),
             )
             self.keys[purpose] = key
@@ -517,7 +294,7 @@ class GcpFoundation(Construct):
             "access_logs",
             name=names.log_bucket,
             names=names,
-            lifecycle=GcsLifecycle(
+            lifecycle=LifecycleSettings(
                 noncurrent_version_expiration_days=7,
                 expiration_days=spec.domains.lake.access_log_retention_days,
             ),

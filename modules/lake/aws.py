@@ -10,18 +10,15 @@ from constructs import Construct
 
 from blueprint.naming import Namer
 from blueprint.spec import PlatformSpec
-from modules.foundation.aws import (
-    DATA_KEY_PURPOSE,
+from modules.primitives.aws import DATA_KEY_PURPOSE, BucketSettings, SecureBucket
+from modules.primitives.vocabulary import (
+    ARTIFACTS,
     LOG_BUCKET_DOMAIN,
     LOG_BUCKET_PURPOSE,
-    BucketSettings,
-    LifecyclePolicy,
-    SecureBucket,
+    ZONES,
+    LifecycleSettings,
     output,
 )
-
-ZONES = ("raw", "curated", "analytics")
-ARTIFACTS = "artifacts"
 
 
 class AwsLake(Construct):
@@ -33,14 +30,14 @@ class AwsLake(Construct):
         lake = spec.domains.lake
         key_alias = namer.kms_alias(DATA_KEY_PURPOSE)
         log_bucket = namer.s3_bucket(LOG_BUCKET_DOMAIN, LOG_BUCKET_PURPOSE)
-        zone_lifecycle = LifecyclePolicy(
+        zone_lifecycle = LifecycleSettings(
             abort_incomplete_upload_days=lake.abort_incomplete_upload_days,
             noncurrent_version_expiration_days=lake.noncurrent_version_expiration_days,
             transition_to_ia_days=lake.transition_to_ia_days,
             transition_to_archive_days=lake.transition_to_archive_days,
         )
         # Artifacts (models, DAGs) are read often: no tiering, the same retention of old versions.
-        artifacts_lifecycle = LifecyclePolicy(
+        artifacts_lifecycle = LifecycleSettings(
             abort_incomplete_upload_days=lake.abort_incomplete_upload_days,
             noncurrent_version_expiration_days=lake.noncurrent_version_expiration_days,
         )

@@ -32,10 +32,9 @@ from constructs import Construct
 
 from blueprint.naming import Namer
 from blueprint.spec import PlatformSpec
-from modules.foundation.azure import AzureIds, SecureStorageAccount, StorageSettings, output
+from modules.primitives.azure import AzureIds, SecureStorageAccount, StorageSettings
+from modules.primitives.vocabulary import ARTIFACTS, ZONES, output
 
-ZONES = ("raw", "curated", "analytics")
-ARTIFACTS = "artifacts"
 CONTAINERS = (*ZONES, ARTIFACTS)
 
 

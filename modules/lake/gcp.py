@@ -12,9 +12,8 @@ from constructs import Construct
 
 from blueprint.naming import Namer
 from blueprint.spec import PlatformSpec
-from modules.foundation.gcp import ARTIFACTS, GcpNames, GcsLifecycle, gcs_bucket, output
-
-ZONES = ("raw", "curated", "analytics")
+from modules.primitives.gcp import GcpNames, gcs_bucket
+from modules.primitives.vocabulary import ARTIFACTS, ZONES, LifecycleSettings, output
 
 
 class GcpLake(Construct):
@@ -25,14 +24,14 @@ class GcpLake(Construct):
         super().__init__(scope, id_)
         names = GcpNames.of(spec, namer)
         lake = spec.domains.lake
-        zone_lifecycle = GcsLifecycle(
+        zone_lifecycle = LifecycleSettings(
             abort_incomplete_upload_days=lake.abort_incomplete_upload_days,
             noncurrent_version_expiration_days=lake.noncurrent_version_expiration_days,
             transition_to_ia_days=lake.transition_to_ia_days,
             transition_to_archive_days=lake.transition_to_archive_days,
         )
         # Artifacts (models, DAGs) are read often: no tiering, the same retention of old versions.
-        artifacts_lifecycle = GcsLifecycle(
+        artifacts_lifecycle = LifecycleSettings(
             abort_incomplete_upload_days=lake.abort_incomplete_upload_days,
             noncurrent_version_expiration_days=lake.noncurrent_version_expiration_days,
         )

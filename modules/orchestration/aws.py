@@ -7,7 +7,7 @@ Inputs from the foundation stack: `private_subnet_ids`, `vpc_id`, `s3_prefix_lis
 
 from __future__ import annotations
 
-from cdktn import Fn, TerraformResourceLifecycle, Token
+from cdktn import Fn, Token
 from cdktn_provider_aws.mwaa_environment import (
     MwaaEnvironment,
     MwaaEnvironmentLoggingConfiguration,
@@ -24,10 +24,9 @@ from constructs import Construct
 from blueprint.errors import BlueprintError
 from blueprint.naming import Namer, aws_partition
 from blueprint.spec import PlatformSpec
-from modules.foundation.aws import input_from, output
-from modules.foundation.aws_network import HTTPS, PREFIX_LIST, IamRole, PrivateSecurityGroup
-from modules.lake.aws import ARTIFACTS, ZONES
 from modules.orchestration.dags import DAG_PREFIX, DAGS_DIR, dag_files
+from modules.primitives.aws import HTTPS, PREFIX_LIST, IamRole, PrivateSecurityGroup
+from modules.primitives.vocabulary import ARTIFACTS, ZONES, input_from, output, protect
 
 AIRFLOW_VERSION = "3.0.6"  # an Airflow 3 MWAA offers; pipelines/airflow targets Airflow 3
 MWAA_SUBNETS = 2  # MWAA takes exactly two private subnets in two AZs
@@ -199,7 +198,7 @@ class AwsOrchestration(Construct):
                 worker_logs=MwaaEnvironmentLoggingConfigurationWorkerLogs(enabled=True, log_level="WARNING"),
             ),
             depends_on=[self.role.policy, *self.dags.values()],
-            lifecycle=TerraformResourceLifecycle(prevent_destroy=spec.protection.stateful),
+            lifecycle=protect(spec.protection.stateful),
         )
         output(self, "environment_arn", self.environment.arn)
         output(self, "environment_name", self.environment.name)

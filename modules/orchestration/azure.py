@@ -21,16 +21,9 @@ from constructs import Construct
 
 from blueprint.naming import Namer
 from blueprint.spec import PlatformSpec
-from modules.foundation.azure import (
-    AzureIds,
-    delete_lock,
-    diagnostics,
-    output,
-    private_endpoint,
-    protect,
-    tags,
-)
 from modules.lake.azure import lake_account_id
+from modules.primitives.azure import AzureIds, delete_lock, diagnostics, private_endpoint
+from modules.primitives.vocabulary import output, protect, resource_tags
 
 
 class AzureOrchestration(Construct):
@@ -53,8 +46,8 @@ class AzureOrchestration(Construct):
             identity=DataFactoryIdentity(type="UserAssigned", identity_ids=[identity]),
             customer_managed_key_id=ids.key_versionless_id("orchestration"),
             customer_managed_key_identity_id=identity,
-            tags=tags(spec),
-            lifecycle=protect(spec),
+            tags=resource_tags(spec),
+            lifecycle=protect(spec.protection.stateful),
         )
         self.runtime = DataFactoryIntegrationRuntimeAzure(
             self,

@@ -37,8 +37,9 @@ from constructs import Construct
 
 from blueprint.naming import Namer
 from blueprint.spec import PlatformSpec
-from modules.foundation.gcp import ARTIFACTS, GcpNames, deletion_policy, keep, output
 from modules.orchestration.dags import DAG_PREFIX, dag_files
+from modules.primitives.gcp import GcpNames, deletion_policy
+from modules.primitives.vocabulary import ARTIFACTS, output, protect
 
 # Composer 3 with the newest Airflow 3 release Composer offers when the environment is created
 # (an alias: Composer resolves it to a full version; upgrades are deliberate, never implicit).
@@ -87,7 +88,7 @@ class GcpOrchestration(Construct):
                 ),
             ),
             storage_config=ComposerEnvironmentStorageConfig(bucket=dag_bucket),
-            lifecycle=keep(protected),
+            lifecycle=protect(protected),
             deletion_policy=deletion_policy(protected),
         )
         # Explicit on the bucket it uses (roles/composer.worker on the project also covers it).

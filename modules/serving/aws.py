@@ -45,9 +45,8 @@ from constructs import Construct
 from blueprint.errors import BlueprintError
 from blueprint.naming import Namer, aws_partition
 from blueprint.spec import PlatformSpec
-from modules.foundation.aws import input_from, output
-from modules.foundation.aws_network import HTTPS, PREFIX_LIST, IamRole, PrivateSecurityGroup
-from modules.lake.aws import ARTIFACTS
+from modules.primitives.aws import HTTPS, PREFIX_LIST, IamRole, PrivateSecurityGroup
+from modules.primitives.vocabulary import ARTIFACTS, input_from, output
 
 PIPELINES_DIR = Path(__file__).resolve().parents[2] / "pipelines" / "sagemaker"
 PIPELINE_PREFIX = "model-pipeline/"  # everything the pipeline reads and writes in the artifacts bucket

@@ -29,18 +29,16 @@ from constructs import Construct
 
 from blueprint.naming import Namer
 from blueprint.spec import PlatformSpec
-from modules.foundation.azure import (
+from modules.primitives.azure import (
     AzureIds,
     SecureStorageAccount,
     StorageSettings,
     delete_lock,
     diagnostics,
-    output,
     private_endpoint,
-    protect,
     secure_key_vault,
-    tags,
 )
+from modules.primitives.vocabulary import output, protect, resource_tags
 
 SERVING_VAULT_PURPOSE = "ml"
 
@@ -89,7 +87,7 @@ class AzureServing(Construct):
             application_type="other",
             workspace_id=ids.log_analytics_id(),
             local_authentication_enabled=False,
-            tags=tags(spec),
+            tags=resource_tags(spec),
         )
         self.workspace = MachineLearningWorkspace(
             self,
@@ -112,8 +110,8 @@ class AzureServing(Construct):
             managed_network=MachineLearningWorkspaceManagedNetwork(
                 isolation_mode="AllowOnlyApprovedOutbound"
             ),
-            tags=tags(spec),
-            lifecycle=protect(spec),
+            tags=resource_tags(spec),
+            lifecycle=protect(spec.protection.stateful),
         )
         self.vault_endpoint = private_endpoint(
             self,

@@ -30,7 +30,8 @@ from constructs import Construct
 
 from blueprint.naming import Namer
 from blueprint.spec import PlatformSpec
-from modules.foundation.gcp import ARTIFACTS, GcpNames, output
+from modules.primitives.gcp import GcpNames
+from modules.primitives.vocabulary import ARTIFACTS, output
 
 PURPOSE = "serving"
 

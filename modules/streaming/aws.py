@@ -11,7 +11,7 @@ a key AWS manages: it has no customer-managed key option.
 
 from __future__ import annotations
 
-from cdktn import Fn, TerraformResourceLifecycle, Token
+from cdktn import Fn, Token
 from cdktn_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktn_provider_aws.data_aws_msk_bootstrap_brokers import DataAwsMskBootstrapBrokers
 from cdktn_provider_aws.msk_cluster import (
@@ -43,8 +43,8 @@ from constructs import Construct
 from blueprint.errors import BlueprintError
 from blueprint.naming import Namer
 from blueprint.spec import PlatformSpec
-from modules.foundation.aws import input_from, output
-from modules.foundation.aws_network import LOG_RETENTION_DAYS, PrivateSecurityGroup
+from modules.primitives.aws import LOG_RETENTION_DAYS, PrivateSecurityGroup
+from modules.primitives.vocabulary import input_from, output, protect
 
 KAFKA_VERSION = "3.8.x"
 KAFKA_IAM_PORT = 9098  # SASL/IAM over TLS, the only listener clients get
@@ -108,7 +108,7 @@ class AwsStreaming(Construct):
                         subnet_ids=subnets, security_group_ids=[self.security_group.group.id]
                     )
                 ],
-                lifecycle=TerraformResourceLifecycle(prevent_destroy=spec.protection.stateful),
+                lifecycle=protect(spec.protection.stateful),
             )
             # MSK Serverless has no bootstrap attribute: the data source asks GetBootstrapBrokers.
             brokers = DataAwsMskBootstrapBrokers(self, "bootstrap_brokers", cluster_arn=self.cluster.arn)
@@ -126,7 +126,7 @@ class AwsStreaming(Construct):
             name=f"/aws/msk/{name}",
             kms_key_id=input_from(self, "foundation", "logs_key_arn"),
             retention_in_days=LOG_RETENTION_DAYS,
-            lifecycle=TerraformResourceLifecycle(prevent_destroy=spec.protection.stateful),
+            lifecycle=protect(spec.protection.stateful),
         )
         configuration = MskConfiguration(
             self,
@@ -175,6 +175,6 @@ class AwsStreaming(Construct):
                     )
                 )
             ),
-            lifecycle=TerraformResourceLifecycle(prevent_destroy=spec.protection.stateful),
+            lifecycle=protect(spec.protection.stateful),
         )
         output(self, "bootstrap_brokers_sasl_iam", self.cluster.bootstrap_brokers_sasl_iam)

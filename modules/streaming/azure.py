@@ -28,15 +28,8 @@ from constructs import Construct
 
 from blueprint.naming import Namer
 from blueprint.spec import KafkaTopic, PlatformSpec
-from modules.foundation.azure import (
-    AzureIds,
-    delete_lock,
-    diagnostics,
-    output,
-    private_endpoint,
-    protect,
-    tags,
-)
+from modules.primitives.azure import AzureIds, delete_lock, diagnostics, private_endpoint
+from modules.primitives.vocabulary import output, protect, resource_tags
 
 SKUS = {"serverless": "Standard", "provisioned": "Premium"}
 KAFKA_PORT = 9093
@@ -79,8 +72,8 @@ class AzureStreaming(Construct):
                 )
             ],
             identity=EventhubNamespaceIdentity(type="UserAssigned", identity_ids=[identity]),
-            tags=tags(spec),
-            lifecycle=protect(spec),
+            tags=resource_tags(spec),
+            lifecycle=protect(spec.protection.stateful),
         )
         self.customer_managed_key: EventhubNamespaceCustomerManagedKey | None = None
         if premium:
@@ -106,7 +99,7 @@ class AzureStreaming(Construct):
                     retention_time_in_hours=None if compact else topic.retention_hours,
                     tombstone_retention_time_in_hours=topic.retention_hours if compact else None,
                 ),
-                lifecycle=protect(spec),
+                lifecycle=protect(spec.protection.stateful),
             )
         self.endpoint = private_endpoint(
             self,

@@ -22,7 +22,8 @@ from constructs import Construct
 
 from blueprint.naming import Namer
 from blueprint.spec import PlatformSpec
-from modules.foundation.gcp import GcpNames, deletion_policy, keep, output
+from modules.primitives.gcp import GcpNames, deletion_policy
+from modules.primitives.vocabulary import output, protect
 
 GIB = 1024**3
 MS_PER_HOUR = 3600 * 1000
@@ -53,7 +54,7 @@ class GcpStreaming(Construct):
                 ),
             ),
             rebalance_config=ManagedKafkaClusterRebalanceConfig(mode="AUTO_REBALANCE_ON_SCALE_UP"),
-            lifecycle=keep(protected),
+            lifecycle=protect(protected),
             deletion_policy=deletion_policy(protected),
         )
         self.topics: dict[str, ManagedKafkaTopic] = {}
@@ -70,7 +71,7 @@ class GcpStreaming(Construct):
                     "retention.ms": str(topic.retention_hours * MS_PER_HOUR),
                     "cleanup.policy": topic.cleanup_policy,
                 },
-                lifecycle=keep(protected),
+                lifecycle=protect(protected),
                 deletion_policy=deletion_policy(protected),
             )
         output(self, "cluster", self.cluster.id)

@@ -7,7 +7,6 @@ Inputs from the foundation stack (explicit, filled by the runner): `private_subn
 
 from __future__ import annotations
 
-from cdktn import TerraformResourceLifecycle
 from cdktn_provider_aws.athena_workgroup import (
     AthenaWorkgroup,
     AthenaWorkgroupConfiguration,
@@ -30,9 +29,8 @@ from constructs import Construct
 
 from blueprint.naming import Namer, aws_partition
 from blueprint.spec import PlatformSpec
-from modules.foundation.aws import input_from, output
-from modules.foundation.aws_network import HTTPS, PREFIX_LIST, IamRole, PrivateSecurityGroup
-from modules.lake.aws import ZONES
+from modules.primitives.aws import HTTPS, PREFIX_LIST, IamRole, PrivateSecurityGroup
+from modules.primitives.vocabulary import ZONES, input_from, output, protect
 
 REDSHIFT_PORT = 5439
 ATHENA_RESULTS_PREFIX = "athena-results/"
@@ -101,7 +99,7 @@ class AwsWarehouse(Construct):
                 name=databases[zone],
                 description=f"{zone} zone of the {spec.name} lake (s3://{buckets[zone]}/)",
                 location_uri=f"s3://{buckets[zone]}/",
-                lifecycle=TerraformResourceLifecycle(prevent_destroy=spec.protection.stateful),
+                lifecycle=protect(spec.protection.stateful),
                 depends_on=[self.catalog_encryption],
             )
 
@@ -208,7 +206,7 @@ class AwsWarehouse(Construct):
             iam_roles=[self.role.role.arn],
             default_iam_role_arn=self.role.role.arn,
             log_exports=LOG_EXPORTS,
-            lifecycle=TerraformResourceLifecycle(prevent_destroy=spec.protection.stateful),
+            lifecycle=protect(spec.protection.stateful),
             depends_on=[self.role.policy],
         )
         self.security_group = PrivateSecurityGroup(

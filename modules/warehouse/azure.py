@@ -25,16 +25,9 @@ from constructs import Construct
 
 from blueprint.naming import Namer
 from blueprint.spec import PlatformSpec
-from modules.foundation.azure import (
-    AzureIds,
-    delete_lock,
-    diagnostics,
-    output,
-    private_endpoint,
-    protect,
-    tags,
-)
 from modules.lake.azure import lake_filesystem_url
+from modules.primitives.azure import AzureIds, delete_lock, diagnostics, private_endpoint
+from modules.primitives.vocabulary import output, protect, resource_tags
 
 WAREHOUSE_FILESYSTEM = "analytics"
 # Private endpoint surfaces: (subresource, DNS zone).
@@ -71,8 +64,8 @@ class AzureWarehouse(Construct):
                 key_name="warehouse",
                 user_assigned_identity_id=identity,
             ),
-            tags=tags(spec),
-            lifecycle=protect(spec),
+            tags=resource_tags(spec),
+            lifecycle=protect(spec.protection.stateful),
         )
         self.endpoints = [
             private_endpoint(

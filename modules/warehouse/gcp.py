@@ -19,8 +19,8 @@ from constructs import Construct
 
 from blueprint.naming import Namer
 from blueprint.spec import PlatformSpec
-from modules.foundation.gcp import GcpNames, deletion_policy, keep, output
-from modules.lake.gcp import ZONES
+from modules.primitives.gcp import GcpNames, deletion_policy
+from modules.primitives.vocabulary import ZONES, output, protect
 
 MS_PER_DAY = 24 * 3600 * 1000
 TIME_TRAVEL_HOURS = 168  # the maximum BigQuery keeps (7 days)
@@ -64,7 +64,7 @@ class GcpWarehouse(Construct):
                 max_time_travel_hours=str(TIME_TRAVEL_HOURS),
                 access=access,
                 delete_contents_on_destroy=not protected,
-                lifecycle=keep(protected),
+                lifecycle=protect(protected),
                 deletion_policy=deletion_policy(protected),
             )
             output(self, f"{zone}_dataset", self.datasets[zone].dataset_id)

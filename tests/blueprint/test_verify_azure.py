@@ -51,7 +51,7 @@ def service(server: storage_emulators.AzuriteServer):
 
 @pytest.fixture(scope="module")
 def lake(service) -> list[str]:
-    """The account and containers as modules/foundation/azure.py `SecureStorageAccount` sets what the data
+    """The account and containers as modules/primitives/azure.py `SecureStorageAccount` sets what the data
     plane can set: blob soft delete with the lake's retention, private containers."""
     from azure.storage.blob import RetentionPolicy
 

@@ -61,7 +61,7 @@ def client(server: storage_emulators.Server):
 
 
 def create_lake_bucket(client, name: str, *, versioning: bool = True):
-    """A bucket with the settings modules/foundation/gcp.py `gcs_bucket` gives it."""
+    """A bucket with the settings modules/primitives/gcp.py `gcs_bucket` gives it."""
     assert SPEC.clouds.gcp is not None
     bucket = client.bucket(name)
     bucket.storage_class = "STANDARD"
@@ -91,7 +91,7 @@ def lake(client) -> list[str]:
 
 def test_names_match_the_lake_module() -> None:
     """blueprint/ does not import modules/: prove its copy of the names and key path is the module's."""
-    from modules.foundation.gcp import GcpNames
+    from modules.primitives.gcp import GcpNames
 
     names = GcpNames.of(SPEC, NAMER)
     assert expected_gcs_buckets(SPEC) == [

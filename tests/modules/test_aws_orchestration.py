@@ -96,7 +96,7 @@ def test_dag_files_become_kms_encrypted_objects(tmp_path: Path, monkeypatch, dom
     import modules.orchestration.aws as orchestration
     from blueprint.naming import Namer
     from blueprint.spec import load_spec
-    from modules.foundation.aws import configure_aws_stack
+    from modules.primitives.aws import configure_aws_stack
 
     dags = tmp_path / "airflow"
     (dags / "sub").mkdir(parents=True)

@@ -82,11 +82,10 @@ def _taggable() -> set[str]:
 
     import cdktn_provider_azurerm as pkg
 
-    import blueprint  # noqa: F401  (points jsii at the right node)
-
     used = set()
-    for domain in DOMAINS:
-        source = (REPO / "modules" / domain / "azure.py").read_text(encoding="utf-8")
+    sources = [REPO / "modules" / domain / "azure.py" for domain in DOMAINS]
+    for path in [*sources, REPO / "modules" / "primitives" / "azure.py"]:
+        source = path.read_text(encoding="utf-8")
         used |= {
             m.name
             for m in pkgutil.iter_modules(pkg.__path__)

@@ -12,8 +12,8 @@ import typer
 from rich.console import Console
 from typer.testing import CliRunner
 
+from blueprint.cli.policy import check
 from blueprint.errors import BlueprintError
-from blueprint.policy.cli_tmp import check
 from blueprint.policy.gate import PolicyReport, PolicyViolation, evaluate
 from blueprint.policy.model import INVARIANT_NAMES, StackDoc
 from blueprint.policy.report import render_table, to_json, to_sarif

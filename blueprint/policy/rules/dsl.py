@@ -22,7 +22,7 @@ from blueprint.policy.model import (
 Rule = Callable[[StackDoc], RuleResult]
 Predicate = Callable[[dict[str, Any]], str | None]  # body -> problem, or None when fine
 
-MODULE_HINT = "modules/foundation/aws.py (SecureBucket)"
+MODULE_HINT = "modules/primitives/aws.py (SecureBucket)"
 
 
 def env_file(stack: StackDoc) -> str:

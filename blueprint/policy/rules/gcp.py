@@ -284,7 +284,7 @@ def _deletion_policy_rule(stack: StackDoc) -> RuleResult:
         fix = (
             f"set protection.stateful: true in {env_file(stack)}"
             if not spec.protection.stateful
-            else "set deletion_policy from protection.stateful (modules/foundation/gcp.py deletion_policy)"
+            else "set deletion_policy from protection.stateful (modules/primitives/gcp.py deletion_policy)"
         )
         what = resource_label(rtype, name, body)
         result.add(f"{rtype}.{name}", f"{what} {problem}" if problem else None, fix)
