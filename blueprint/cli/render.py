@@ -27,12 +27,12 @@ def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> 
 
 def say(*parts: str | Text) -> None:
     """Print plain text (never markup) on stdout."""
-    console.print(Text.assemble(*parts))
+    console.print(Text.assemble(*parts), soft_wrap=True)
 
 
 def error(message: str) -> None:
     """`error: <message>` on stderr; the message is printed as written."""
-    err_console.print(Text.assemble(("error: ", "bold red"), message))
+    err_console.print(Text.assemble(("error: ", "bold red"), message), soft_wrap=True)
 
 
 def styled(text: str, style: str) -> Text:

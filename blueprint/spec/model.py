@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Annotated, Literal, overload
+from typing import Annotated, Any, Literal, overload
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -40,6 +40,21 @@ class Problem(ValueError):
     def __init__(self, *items: tuple[str, str, str]) -> None:
         self.items = list(items)  # (field, what is wrong, fix)
         super().__init__("; ".join(f"{f}: {w}" for f, w, _ in self.items))
+
+
+def _renamed(data: Any, domain: str, moves: dict[str, str]) -> Any:
+    """Refuse a setting written with its old, cloud-mixed spelling, naming the new one (the shipped
+    environments were migrated; the schema documents the per-cloud keys)."""
+    if isinstance(data, dict):
+        found = [(old, new) for old, new in moves.items() if old in data]
+        if found:
+            raise Problem(
+                *(
+                    (old, f"was renamed to domains.{domain}.{new}", f"move it under the cloud key: {new}")
+                    for old, new in found
+                )
+            )
+    return data
 
 
 class _Model(BaseModel):
@@ -194,20 +209,47 @@ class LakeDomain(_Model):
         return self
 
 
-class WarehouseDomain(_Model):
-    enabled: bool = False
-    base_capacity_rpu: int = Field(8, ge=8, le=1024, description="Redshift Serverless base capacity (RPU).")
+class WarehouseAws(_Model):
+    """The warehouse on AWS."""
+
     redshift: bool = Field(
         True,
-        description="Redshift Serverless (AWS). Off: the Glue catalog and Athena only, e.g. on the emulator, "
+        description="Redshift Serverless. Off: the Glue catalog and Athena only, e.g. on the emulator, "
         "which has no Redshift Serverless.",
     )
+    base_capacity_rpu: int = Field(8, ge=8, le=1024, description="Redshift Serverless base capacity (RPU).")
+
+
+class WarehouseGcp(_Model):
+    """The warehouse on GCP (BigQuery)."""
+
     table_expiration_days: int | None = Field(
         None,
         ge=1,
         le=3650,
-        description="Default expiration of new tables (BigQuery); for scratch data in non-prod. None: never.",
+        description="Default expiration of new tables; for scratch data in non-prod. None: never.",
     )
+
+
+class WarehouseDomain(_Model):
+    """The warehouse. Cloud-specific settings live under the cloud's key (`aws:`, `gcp:`)."""
+
+    enabled: bool = False
+    aws: WarehouseAws = WarehouseAws()
+    gcp: WarehouseGcp = WarehouseGcp()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_spelling(cls, data: Any) -> Any:
+        return _renamed(
+            data,
+            "warehouse",
+            {
+                "redshift": "aws.redshift",
+                "base_capacity_rpu": "aws.base_capacity_rpu",
+                "table_expiration_days": "gcp.table_expiration_days",
+            },
+        )
 
 
 class KafkaTopic(_Model):
@@ -227,26 +269,70 @@ class KafkaTopic(_Model):
     cleanup_policy: Literal["delete", "compact"] = "delete"
 
 
+class StreamingAws(_Model):
+    """Kafka on AWS (MSK): the broker size when `mode: provisioned`."""
+
+    broker_instance_type: str = Field("kafka.m7g.large", description="Broker instance type (provisioned).")
+    brokers_per_az: int = Field(1, ge=1, le=10, description="Brokers per availability zone (provisioned).")
+    broker_volume_gib: int = Field(100, ge=1, le=16384, description="EBS storage per broker (provisioned).")
+
+
+class StreamingGcp(_Model):
+    """Kafka on GCP (Managed Kafka), always sized by capacity."""
+
+    vcpu_count: int = Field(3, ge=3, le=1000, description="Cluster capacity: vCPUs.")
+    memory_gib: int = Field(12, ge=3, le=8000, description="Cluster capacity: memory (1-8 GiB per vCPU).")
+
+    @model_validator(mode="after")
+    def _memory_per_vcpu(self) -> StreamingGcp:
+        if not self.memory_gib <= 8 * self.vcpu_count or self.memory_gib < self.vcpu_count:
+            raise Problem(
+                (
+                    "memory_gib",
+                    f"{self.memory_gib} GiB for {self.vcpu_count} vCPUs; GCP Kafka needs 1-8 GiB per vCPU",
+                    f"use between {self.vcpu_count} and {8 * self.vcpu_count}",
+                )
+            )
+        return self
+
+
+class StreamingAzure(_Model):
+    """Kafka on Azure (Event Hubs)."""
+
+    capacity_units: int = Field(
+        1, ge=1, le=40, description="Throughput units (Standard, serverless) or processing units (Premium)."
+    )
+
+
 class StreamingDomain(_Model):
+    """Kafka. `mode` and the topics are shared; sizes live under the cloud's key."""
+
     enabled: bool = False
     mode: Literal["serverless", "provisioned"] = Field(
         "serverless",
         description="serverless: MSK Serverless / Event Hubs Standard; provisioned: MSK brokers / Event Hubs "
-        "Premium. GCP Managed Kafka is always sized by vcpu_count and memory_gib.",
+        "Premium. GCP Managed Kafka is always sized by gcp.vcpu_count and gcp.memory_gib.",
     )
-    broker_instance_type: str = Field("kafka.m7g.large", description="Broker size when provisioned.")
-    brokers_per_az: int = Field(1, ge=1, le=10)
-    broker_volume_gib: int = Field(
-        100, ge=1, le=16384, description="EBS storage per broker (MSK provisioned)."
-    )
-    vcpu_count: int = Field(3, ge=3, le=1000, description="GCP Managed Kafka capacity: vCPUs.")
-    memory_gib: int = Field(
-        12, ge=3, le=8000, description="GCP Managed Kafka capacity: memory (1-8 GiB/vCPU)."
-    )
-    capacity_units: int = Field(
-        1, ge=1, le=40, description="Event Hubs throughput units (Standard) or processing units (Premium)."
-    )
+    aws: StreamingAws = StreamingAws()
+    gcp: StreamingGcp = StreamingGcp()
+    azure: StreamingAzure = StreamingAzure()
     topics: list[KafkaTopic] = Field(default_factory=list, description="Topics of the platform.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_spelling(cls, data: Any) -> Any:
+        return _renamed(
+            data,
+            "streaming",
+            {
+                "broker_instance_type": "aws.broker_instance_type",
+                "brokers_per_az": "aws.brokers_per_az",
+                "broker_volume_gib": "aws.broker_volume_gib",
+                "vcpu_count": "gcp.vcpu_count",
+                "memory_gib": "gcp.memory_gib",
+                "capacity_units": "azure.capacity_units",
+            },
+        )
 
     @model_validator(mode="after")
     def _topics_fit(self) -> StreamingDomain:
@@ -282,14 +368,6 @@ class StreamingDomain(_Model):
                             "use cleanup_policy: delete or set mode: provisioned",
                         )
                     )
-        if not self.memory_gib <= 8 * self.vcpu_count or self.memory_gib < self.vcpu_count:
-            problems.append(
-                (
-                    "memory_gib",
-                    f"{self.memory_gib} GiB for {self.vcpu_count} vCPUs; GCP Kafka needs 1-8 GiB per vCPU",
-                    f"use between {self.vcpu_count} and {8 * self.vcpu_count}",
-                )
-            )
         if problems:
             raise Problem(*problems)
         return self
@@ -303,13 +381,46 @@ class OrchestrationDomain(_Model):
     max_workers: int = Field(2, ge=1, le=25)
 
 
+class ServingAws(_Model):
+    """Model endpoints on AWS (SageMaker)."""
+
+    instance_type: str = Field("ml.m5.large", description="Endpoint instance type.")
+
+
+class ServingGcp(_Model):
+    """Model endpoints on GCP (Vertex AI)."""
+
+    machine_type: str = Field("n1-standard-4", description="Endpoint machine type.")
+
+
+class ServingAzure(_Model):
+    """Model endpoints on Azure (Azure ML)."""
+
+    instance_type: str = Field("Standard_DS3_v2", description="Online endpoint instance SKU.")
+
+
 class ServingDomain(_Model):
+    """Model endpoints. The replica range is shared; sizes live under the cloud's key."""
+
     enabled: bool = False
-    instance_type: str = Field("ml.m5.large", description="SageMaker endpoint instance type (AWS).")
-    gcp_machine_type: str = Field("n1-standard-4", description="Vertex AI endpoint machine type (GCP).")
-    azure_instance_type: str = Field("Standard_DS3_v2", description="Online endpoint instance SKU (Azure).")
     min_capacity: int = Field(1, ge=1, le=100)
     max_capacity: int = Field(2, ge=1, le=100)
+    aws: ServingAws = ServingAws()
+    gcp: ServingGcp = ServingGcp()
+    azure: ServingAzure = ServingAzure()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_spelling(cls, data: Any) -> Any:
+        return _renamed(
+            data,
+            "serving",
+            {
+                "instance_type": "aws.instance_type",
+                "gcp_machine_type": "gcp.machine_type",
+                "azure_instance_type": "azure.instance_type",
+            },
+        )
 
     @model_validator(mode="after")
     def _capacity_order(self) -> ServingDomain:
@@ -390,12 +501,12 @@ class PlatformSpec(_Model):
             "azure" in self.clouds.enabled()
             and streaming.enabled
             and streaming.mode == "provisioned"
-            and streaming.capacity_units not in EVENT_HUBS_PREMIUM_UNITS
+            and streaming.azure.capacity_units not in EVENT_HUBS_PREMIUM_UNITS
         ):
             problems.append(
                 (
-                    "domains.streaming.capacity_units",
-                    f"is {streaming.capacity_units}; Event Hubs Premium (provisioned mode on Azure) "
+                    "domains.streaming.azure.capacity_units",
+                    f"is {streaming.azure.capacity_units}; Event Hubs Premium (provisioned mode on Azure) "
                     f"takes {', '.join(map(str, EVENT_HUBS_PREMIUM_UNITS))} processing units",
                     "use one of those values",
                 )
@@ -403,7 +514,7 @@ class PlatformSpec(_Model):
         if (
             "aws" in self.clouds.enabled()
             and self.domains.warehouse.enabled
-            and self.domains.warehouse.redshift
+            and self.domains.warehouse.aws.redshift
             and self.domains.foundation.az_count < REDSHIFT_MIN_AZS
         ):
             problems.append(
@@ -412,7 +523,7 @@ class PlatformSpec(_Model):
                     f"is {self.domains.foundation.az_count}, but a Redshift Serverless workgroup needs "
                     f"private subnets in {REDSHIFT_MIN_AZS} availability zones",
                     f"set domains.foundation.az_count: {REDSHIFT_MIN_AZS}, "
-                    "or domains.warehouse.redshift: false",
+                    "or domains.warehouse.aws.redshift: false",
                 )
             )
         if self.domains.enabled() and "foundation" not in self.domains.enabled():

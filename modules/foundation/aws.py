@@ -33,7 +33,7 @@ LOGS_SERVICE_KEYS = (LOGS_KEY_PURPOSE, "orchestration")
 def key_purposes(spec: PlatformSpec) -> list[str]:
     """The per-purpose keys (besides `data`) the foundation makes for this spec."""
     enabled = set(spec.domains.enabled())
-    if not spec.domains.warehouse.redshift:
+    if not spec.domains.warehouse.aws.redshift:
         enabled.discard("warehouse")  # the warehouse key encrypts Redshift only
     if spec.domains.streaming.mode == "serverless":
         enabled.discard("streaming")  # MSK Serverless encrypts at rest with its own key; it takes no CMK

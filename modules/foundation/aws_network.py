@@ -47,7 +47,7 @@ REDSHIFT_ONLY_ENDPOINTS = ("secretsmanager", "redshift-serverless")
 def interface_services(spec: PlatformSpec) -> list[str]:
     """The interface endpoint services the enabled domains need, deduplicated, in a stable order."""
     wanted = [svc for domain in spec.domains.enabled() for svc in INTERFACE_ENDPOINTS.get(domain, ())]
-    if not spec.domains.warehouse.redshift:  # the Glue catalog and Athena only
+    if not spec.domains.warehouse.aws.redshift:  # the Glue catalog and Athena only
         wanted = [svc for svc in wanted if svc not in REDSHIFT_ONLY_ENDPOINTS]
     return list(dict.fromkeys(wanted))
 

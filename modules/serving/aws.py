@@ -241,7 +241,7 @@ class AwsServing(Construct):
                 SagemakerEndpointConfigurationProductionVariants(
                     variant_name=VARIANT,
                     model_name=self.model.name,
-                    instance_type=settings.instance_type,
+                    instance_type=settings.aws.instance_type,
                     initial_instance_count=settings.min_capacity,
                     initial_variant_weight=1,
                 )

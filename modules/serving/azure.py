@@ -8,7 +8,7 @@ traffic, a `SecureStorageAccount` and an RBAC-only, private Key Vault of its own
 Analytics, prevent_destroy and delete locks when protected.
 
 What azurerm cannot express, said rather than hidden: azurerm 5.10 has no resource for managed online
-endpoints or deployments, so no endpoint is created here and `serving.azure_instance_type`,
+endpoints or deployments, so no endpoint is created here and `serving.azure.instance_type`,
 `min_capacity` and `max_capacity` are not used by any resource (they are written to outputs for the
 model pipeline, which creates the endpoint with the Azure ML CLI/SDK, or for a later azapi resource).
 No container registry is attached: the workspace creates one on the first image build, outside these
@@ -140,6 +140,6 @@ class AzureServing(Construct):
         delete_lock(self, "vault_lock", spec, self.vault.id)
         delete_lock(self, "lock", spec, self.workspace.id)
         output(self, "workspace", self.workspace.name)
-        output(self, "online_endpoint_instance_type", serving.azure_instance_type)
+        output(self, "online_endpoint_instance_type", serving.azure.instance_type)
         output(self, "online_endpoint_min_instances", serving.min_capacity)
         output(self, "online_endpoint_max_instances", serving.max_capacity)

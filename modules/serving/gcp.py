@@ -10,7 +10,7 @@
 
 What the endpoint resource cannot carry: a deployed model. `google_vertex_ai_endpoint` has no
 deployed-model block (its `deployed_models` are read-only), so the machine type
-(`domains.serving.gcp_machine_type`) and the replica range (`min_capacity` / `max_capacity`) are
+(`domains.serving.gcp.machine_type`) and the replica range (`min_capacity` / `max_capacity`) are
 outputs here, for the deploy step (`gcloud ai endpoints deploy-model --machine-type ...
 --min-replica-count ... --max-replica-count ... --service-account ...`) that uploads a model once one
 has been trained. Until then the endpoint exists and serves nothing, as on AWS before the first model.
@@ -75,7 +75,7 @@ class GcpServing(Construct):
         )
         output(self, "endpoint", self.endpoint.id)
         output(self, "model_uri", f"gs://{model_bucket}/models/{endpoint_id}/")
-        output(self, "machine_type", serving.gcp_machine_type)
+        output(self, "machine_type", serving.gcp.machine_type)
         output(self, "min_replica_count", serving.min_capacity)
         output(self, "max_replica_count", serving.max_capacity)
         output(self, "service_account", names.service_account_email("vertex"))

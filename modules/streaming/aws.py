@@ -119,7 +119,7 @@ class AwsStreaming(Construct):
 
     def _provisioned(self, spec: PlatformSpec, namer: Namer, name: str, subnets: list[str], azs: int) -> None:
         settings = spec.domains.streaming
-        self.broker_count = settings.brokers_per_az * azs
+        self.broker_count = settings.aws.brokers_per_az * azs
         self.log_group = CloudwatchLogGroup(
             self,
             "broker_logs",
@@ -144,11 +144,11 @@ class AwsStreaming(Construct):
             number_of_broker_nodes=self.broker_count,
             broker_node_group_info=MskClusterBrokerNodeGroupInfo(
                 client_subnets=subnets,
-                instance_type=settings.broker_instance_type,
+                instance_type=settings.aws.broker_instance_type,
                 security_groups=[self.security_group.group.id],
                 storage_info=MskClusterBrokerNodeGroupInfoStorageInfo(
                     ebs_storage_info=MskClusterBrokerNodeGroupInfoStorageInfoEbsStorageInfo(
-                        volume_size=settings.broker_volume_gib
+                        volume_size=settings.aws.broker_volume_gib
                     )
                 ),
                 connectivity_info=MskClusterBrokerNodeGroupInfoConnectivityInfo(

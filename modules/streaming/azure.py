@@ -1,7 +1,7 @@
 """Azure streaming: an Event Hubs namespace (the Kafka surface on port 9093) with one event hub per topic.
 
-`streaming.mode` chooses the tier: `serverless` -> Standard (throughput units = `capacity_units`),
-`provisioned` -> Premium (processing units = `capacity_units`). Minimum TLS 1.2, local (SAS key)
+`streaming.mode` chooses the tier: `serverless` -> Standard (throughput units = `azure.capacity_units`),
+`provisioned` -> Premium (processing units = `azure.capacity_units`). Minimum TLS 1.2, local (SAS key)
 authentication off so clients use Entra ID (OAUTHBEARER for Kafka), public network access off with a
 private endpoint, diagnostics to Log Analytics, prevent_destroy and a delete lock when protected.
 
@@ -60,7 +60,7 @@ class AzureStreaming(Construct):
             resource_group_name=ids.resource_group("streaming"),
             location=ids.location,
             sku=sku,
-            capacity=streaming.capacity_units,
+            capacity=streaming.azure.capacity_units,
             minimum_tls_version="1.2",
             local_authentication_enabled=False,
             public_network_access_enabled=False,

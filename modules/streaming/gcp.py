@@ -2,7 +2,7 @@
 
 The cluster is encrypted with the foundation's `kafka` key (CMEK), reachable only from the
 environment's private subnet (Private Service Connect endpoints there, no public listener), sized by
-`vcpu_count` / `memory_gib`. Clients authenticate with IAM (SASL) over TLS; Managed Kafka has no
+`gcp.vcpu_count` / `gcp.memory_gib`. Clients authenticate with IAM (SASL) over TLS; Managed Kafka has no
 plaintext listener. Topics are created by Terraform, with the spec's partitions, replication factor,
 retention and cleanup policy.
 """
@@ -43,7 +43,7 @@ class GcpStreaming(Construct):
             cluster_id=namer.gcp_resource("kafka"),
             location=names.region,
             capacity_config=ManagedKafkaClusterCapacityConfig(
-                vcpu_count=str(streaming.vcpu_count), memory_bytes=str(streaming.memory_gib * GIB)
+                vcpu_count=str(streaming.gcp.vcpu_count), memory_bytes=str(streaming.gcp.memory_gib * GIB)
             ),
             gcp_config=ManagedKafkaClusterGcpConfig(
                 kms_key=names.key_path("kafka"),

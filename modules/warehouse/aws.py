@@ -75,7 +75,7 @@ class AwsWarehouse(Construct):
         self.namespace: RedshiftserverlessNamespace | None = None
         self.security_group: PrivateSecurityGroup | None = None
         self.workgroup: RedshiftserverlessWorkgroup | None = None
-        if settings.redshift:
+        if settings.aws.redshift:
             self._redshift(spec, namer, partition, data_key, buckets, databases, glue_arn)
 
         # The catalog's settings are per account and region: this environment owns its account.
@@ -226,7 +226,7 @@ class AwsWarehouse(Construct):
             "workgroup",
             namespace_name=self.namespace.namespace_name,
             workgroup_name=name,
-            base_capacity=settings.base_capacity_rpu,
+            base_capacity=settings.aws.base_capacity_rpu,
             publicly_accessible=False,
             enhanced_vpc_routing=True,  # COPY/UNLOAD traffic stays in the VPC (S3 gateway endpoint)
             subnet_ids=subnet_ids,

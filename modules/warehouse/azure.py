@@ -6,7 +6,7 @@ off with private endpoints for the SQL and Dev surfaces, the foundation's `wareh
 warehouse's user-assigned identity, diagnostics to Log Analytics, prevent_destroy and a delete lock.
 
 Parity with Redshift Serverless: the serverless SQL pool is built into every workspace and billed per
-TB scanned, so `base_capacity_rpu` has no Azure meaning (a dedicated SQL pool would be a fixed size).
+TB scanned, so `aws.base_capacity_rpu` has no Azure meaning (a dedicated SQL pool would be a fixed size).
 What azurerm cannot express: the workspace's Entra ID administrator needs a user or group object id the
 spec does not carry; assign it with `azurerm_synapse_workspace_aad_admin` once the spec names one.
 """

@@ -34,7 +34,7 @@ class GcpWarehouse(Construct):
         names = GcpNames.of(spec, namer)
         warehouse = spec.domains.warehouse
         protected = spec.protection.stateful
-        expiration = warehouse.table_expiration_days
+        expiration = warehouse.gcp.table_expiration_days
         self.datasets: dict[str, BigqueryDataset] = {}
         for zone in ZONES:
             access = [

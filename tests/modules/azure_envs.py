@@ -45,9 +45,9 @@ def azure_spec_data(name: str, *, variant: bool = False) -> dict[str, Any]:
             }
         )
         data["domains"]["streaming"].update(
-            {"mode": "provisioned", "capacity_units": 4, "topics": VARIANT_TOPICS}
+            {"mode": "provisioned", "azure": {"capacity_units": 4}, "topics": VARIANT_TOPICS}
         )
-        data["domains"]["serving"]["azure_instance_type"] = "Standard_NC6s_v3"
+        data["domains"]["serving"]["azure"] = {"instance_type": "Standard_NC6s_v3"}
     return data
 
 

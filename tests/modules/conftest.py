@@ -148,15 +148,13 @@ def synth(tmp_path_factory: pytest.TempPathFactory, custom_env_dir: Path) -> Syn
 DOMAIN_ENVS = ("dev", "prod", "zvar")
 ZVAR = {
     "foundation": {"az_count": 4, "nat_gateway": False, "cidr": "10.40.0.0/20"},
-    "warehouse": {"base_capacity_rpu": 32},
+    "warehouse": {"aws": {"base_capacity_rpu": 32}},
     "streaming": {
         "mode": "provisioned",
-        "brokers_per_az": 2,
-        "broker_instance_type": "kafka.m5.large",
-        "broker_volume_gib": 500,
+        "aws": {"brokers_per_az": 2, "broker_instance_type": "kafka.m5.large", "broker_volume_gib": 500},
     },
     "orchestration": {"environment_class": "mw1.medium", "max_workers": 5},
-    "serving": {"instance_type": "ml.c5.xlarge", "min_capacity": 2, "max_capacity": 6},
+    "serving": {"aws": {"instance_type": "ml.c5.xlarge"}, "min_capacity": 2, "max_capacity": 6},
 }
 
 

@@ -120,10 +120,10 @@ def test_two_azs_are_refused_by_the_spec_with_a_fix(tmp_path):
     with pytest.raises(SpecError) as err:
         load_spec(path)
     assert [p[0] for p in err.value.problems] == ["domains.foundation.az_count"]
-    assert "az_count: 3" in err.value.problems[0][2] and "redshift: false" in err.value.problems[0][2]
-    data["domains"]["warehouse"]["redshift"] = False  # Glue and Athena only: any AZ count
+    assert "az_count: 3" in err.value.problems[0][2] and "aws.redshift: false" in err.value.problems[0][2]
+    data["domains"]["warehouse"]["aws"] = {"redshift": False}  # Glue and Athena only: any AZ count
     path.write_text(yaml.safe_dump(data))
-    assert load_spec(path).domains.warehouse.redshift is False
+    assert load_spec(path).domains.warehouse.aws.redshift is False
 
 
 def test_without_redshift_only_the_catalog_and_athena_remain(tmp_path):
@@ -131,7 +131,8 @@ def test_without_redshift_only_the_catalog_and_athena_remain(tmp_path):
     from blueprint.spec import load_env
 
     spec = load_env("dev")
-    warehouse = spec.domains.warehouse.model_copy(update={"enabled": True, "redshift": False})
+    aws = spec.domains.warehouse.aws.model_copy(update={"redshift": False})
+    warehouse = spec.domains.warehouse.model_copy(update={"enabled": True, "aws": aws})
     spec = spec.model_copy(update={"domains": spec.domains.model_copy(update={"warehouse": warehouse})})
     app, _ = main.build_app([spec], {"aws"}, outdir=tmp_path)
     app.synth()

@@ -45,7 +45,7 @@ def gcp_spec_data(name: str, *, stateful: bool = True, variant: str = "full") ->
     for domain in domains.values():
         domain["enabled"] = variant != "min"
     domains["foundation"]["enabled"] = domains["lake"]["enabled"] = True
-    domains["warehouse"]["table_expiration_days"] = 30
+    domains["warehouse"]["gcp"] = {"table_expiration_days": 30}
     if variant == "open":
         data["prefix"] = "zeta"
         data["clouds"]["gcp"].update(project="zeta-data-test", region="us-central1")
@@ -53,10 +53,12 @@ def gcp_spec_data(name: str, *, stateful: bool = True, variant: str = "full") ->
         domains["foundation"].update(nat_gateway=True, cidr="10.40.0.0/18")
         domains["lake"].update(noncurrent_version_expiration_days=45, transition_to_ia_days=60)
         domains["lake"].update(transition_to_archive_days=120, abort_incomplete_upload_days=3)
-        domains["warehouse"]["table_expiration_days"] = None
-        domains["streaming"].update(mode="provisioned", vcpu_count=6, memory_gib=24, topics=OPEN_TOPICS)
+        domains["warehouse"]["gcp"] = {"table_expiration_days": None}
+        domains["streaming"].update(
+            mode="provisioned", gcp={"vcpu_count": 6, "memory_gib": 24}, topics=OPEN_TOPICS
+        )
         domains["orchestration"].update(environment_class="mw1.large", max_workers=7)
-        domains["serving"].update(gcp_machine_type="n2-standard-8", min_capacity=2, max_capacity=5)
+        domains["serving"].update(gcp={"machine_type": "n2-standard-8"}, min_capacity=2, max_capacity=5)
     return data
 
 
