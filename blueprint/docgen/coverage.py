@@ -40,7 +40,7 @@ class Row:
 
 def coverage(specs: dict[str, PlatformSpec], mirror: bool) -> list[Row]:
     from blueprint.policy.rules import RULES
-    from main import module_ref
+    from stacks.app import module_ref
 
     emulated = [s for s in specs.values() if s.emulated]
     applied = {d for s in emulated for d in s.domains.enabled()}

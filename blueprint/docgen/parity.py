@@ -49,7 +49,7 @@ def resource_counts(spec: PlatformSpec, outdir: Path) -> dict[tuple[str, str], C
 
 
 def render(counts: dict[tuple[str, str], Counter[str]]) -> str:
-    from main import module_ref
+    from stacks.app import module_ref
 
     lines = [
         BEGIN,

@@ -165,7 +165,7 @@ def status(spec: PlatformSpec, workdir: Path) -> Status:
     emu = emulator_mod.running(workdir)
     if emu is None:
         return Status(None, None, [])
-    from main import plan_stacks
+    from stacks.app import plan_stacks
 
     ids = [p.stack_id for p in plan_stacks([spec], lifecycle_clouds(spec))]
     return Status(emu.endpoint, emu.pid, state.read_stack_states(s3_client(emu, region), spec, ids))

@@ -1,6 +1,6 @@
 """In-process patches that make moto 5.2.5 behave like AWS where the AWS provider or our stacks need it.
 
-Each patch is minimal, named after the API it fixes, covered by tests/blueprint/test_moto_patches.py,
+Each patch is minimal, named after the API it fixes, covered by tests/blueprint/emulator/test_moto_patches.py,
 and an upstream candidate (see localstack/README.md). Production stacks are never bent for the emulator.
 """
 

@@ -1,4 +1,4 @@
-"""Synthesis through `main.py`'s app builder: specs in, `cdktf.out/stacks/<id>/cdk.tf.json` out.
+"""Synthesis through the app builder (stacks/app.py): specs in, `cdktf.out/stacks/<id>/cdk.tf.json` out.
 
 `node` sets up the jsii kernel's node (and the lazy-providers hook) before cdktn starts it; `cdktn_app`
 is what `cdktn synth` / `cdktn deploy` run (through `main.py`).
@@ -17,7 +17,7 @@ from blueprint.spec import PlatformSpec
 from blueprint.synth.node import configure_node
 
 if TYPE_CHECKING:
-    from main import PlannedStack
+    from stacks.app import PlannedStack
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ def synthesize(specs: list[PlatformSpec], clouds: set[str] | None, outdir: Path)
             fix="run scripts/setup.sh (it installs Node 22 under .tools/), install Node.js >= 20 on PATH, "
             "or set JSII_NODE to a node binary",
         )
-    from main import build_app  # the app builder is the one entry to stacks/ and modules/
+    from stacks.app import build_app  # the app builder is the one entry to stacks/ and modules/
 
     app, planned = build_app(specs, clouds, outdir)
     app.synth()

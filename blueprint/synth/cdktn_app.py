@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 from blueprint.errors import BlueprintError
-from blueprint.spec import CLOUDS, load_all
-from blueprint.synth import synthesize
+from blueprint.spec import CLOUDS, PlatformSpec, load_all
+from blueprint.synth import Synthesized, synthesize
 
 DEFAULT_OUTDIR = Path("cdktf.out")
 
@@ -42,7 +42,22 @@ def run() -> int:
     except BlueprintError as exc:
         print(f"error: {exc.render()}", file=sys.stderr)
         return exc.exit_code
-    from blueprint.terraform.targets import prepare_emulated_stacks
-
     prepare_emulated_stacks(specs, synth)
     return 0
+
+
+def prepare_emulated_stacks(specs: dict[str, PlatformSpec], synth: Synthesized) -> None:
+    """When `cdktn deploy` runs the app for an emulator environment, give each of its stacks the same
+    override file `blueprint up` writes (endpoints, state backend on the emulator)."""
+    from blueprint import emulator
+    from blueprint.terraform import Target, TerraformRunner, default_workdir
+
+    emulated = [p for p in synth.stacks if specs[p.env].emulated]
+    emu = emulator.running(default_workdir()) if emulated else None
+    if emu is None:
+        return
+    for p in emulated:
+        region = specs[p.env].clouds.require("aws").region
+        TerraformRunner(default_workdir(), Target.EMULATOR, emu, region=region).prepare(
+            synth.stack_dir(p.stack_id)
+        )

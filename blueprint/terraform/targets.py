@@ -16,14 +16,10 @@ import os
 from collections.abc import Mapping
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from blueprint.errors import ToolMissingError
 from blueprint.pins import PROVIDER_PINS
-
-if TYPE_CHECKING:
-    from blueprint.spec import PlatformSpec
-    from blueprint.synth import Synthesized
 
 MIRROR_ENV = "BLUEPRINT_PROVIDER_MIRROR"
 OVERRIDE_FILE = "blueprint_override.tf.json"
@@ -121,23 +117,6 @@ def write_override(target: Target, stack_dir: Path, workdir: Path) -> None:
         override.unlink(missing_ok=True)
     else:
         override.write_text(json.dumps(content, indent=2) + "\n")
-
-
-def prepare_emulated_stacks(specs: dict[str, PlatformSpec], synth: Synthesized) -> None:
-    """When `cdktn deploy` runs the app for an emulator environment, give each of its stacks the same
-    override file `blueprint up` writes (endpoints, state backend on the emulator)."""
-    from blueprint import emulator
-    from blueprint.terraform.runner import TerraformRunner
-
-    emulated = [p for p in synth.stacks if specs[p.env].emulated]
-    emu = emulator.running(default_workdir()) if emulated else None
-    if emu is None:
-        return
-    for p in emulated:
-        region = specs[p.env].clouds.require("aws").region
-        TerraformRunner(default_workdir(), Target.EMULATOR, emu, region=region).prepare(
-            synth.stack_dir(p.stack_id)
-        )
 
 
 def find_mirror() -> Path | None:

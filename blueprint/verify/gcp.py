@@ -9,8 +9,9 @@ Three outcomes, never two: a `Check` with `ok=True` (seen and right), a `Check` 
 wrong, or the call failed) and a `NotCheckable` (the endpoint did not report the setting at all). On
 storage.googleapis.com a missing field means the setting is off, so it fails; on any other endpoint (an
 emulator) it is `NotCheckable`, which is never a pass. fake-gcs-server keeps only `versioning` of these
-settings, so against it everything else comes back as `NotCheckable` (tests/blueprint/test_verify_gcp.py
-pins that list, so an emulator that starts reporting a field is noticed).
+settings, so against it everything else comes back as `NotCheckable`
+(tests/blueprint/verify/test_verify_gcp.py pins that list, so an emulator that starts reporting a
+field is noticed).
 
 The SDK is imported inside the functions: the CLI loads it only for `blueprint verify --cloud gcp`.
 """

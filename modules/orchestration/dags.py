@@ -7,8 +7,10 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from blueprint.paths import code_file
+
 DAG_PREFIX = "dags/"
-DAGS_DIR = Path(__file__).resolve().parents[2] / "pipelines" / "airflow"
+DAGS_DIR = code_file("pipelines", "airflow")
 
 
 @dataclass(frozen=True)

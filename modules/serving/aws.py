@@ -16,7 +16,6 @@ Inputs from the foundation stack: `private_subnet_ids`, `vpc_id`, `s3_prefix_lis
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 
 from cdktn import TerraformResourceLifecycle
 from cdktn_provider_aws.appautoscaling_policy import (
@@ -44,11 +43,12 @@ from constructs import Construct
 
 from blueprint.errors import BlueprintError
 from blueprint.naming import Namer, aws_partition
+from blueprint.paths import code_file
 from blueprint.spec import PlatformSpec
 from modules.primitives.aws import HTTPS, PREFIX_LIST, IamRole, PrivateSecurityGroup
 from modules.primitives.vocabulary import ARTIFACTS, input_from, output
 
-PIPELINES_DIR = Path(__file__).resolve().parents[2] / "pipelines" / "sagemaker"
+PIPELINES_DIR = code_file("pipelines", "sagemaker")
 PIPELINE_PREFIX = "model-pipeline/"  # everything the pipeline reads and writes in the artifacts bucket
 # Placeholders of the committed definitions (pipelines/sagemaker/README.md), replaced at synth time.
 PLACEHOLDER_ROLE = "arn:aws:iam::000000000000:role/blueprint-placeholder-pipeline-role"

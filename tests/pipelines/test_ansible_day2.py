@@ -3,7 +3,7 @@
 The outputs come from applying the real local stacks on the embedded emulator once per module
 (`blueprint.emulator.local.up` with a tmp workdir and outdir; ~2 min), then `terraform output -json` per
 stack, exactly what a user would hand the playbook. `down` runs at teardown. No session fixture for a
-deployed local environment exists in tests/integration, so this module deploys its own. The emulator
+deployed local environment exists in tests/blueprint/release, so this module deploys its own. The emulator
 is started with BLUEPRINT_KAFKA_BOOTSTRAP naming a real Kafka-protocol broker (Tansu on 127.0.0.1), so
 the MSK Serverless cluster local applies answers that broker as its bootstrap brokers.
 """

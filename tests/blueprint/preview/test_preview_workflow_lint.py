@@ -19,7 +19,7 @@ from blueprint.preview.render import MARKER
 
 pytestmark = pytest.mark.unit
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
 PREVIEW = REPO / ".github" / "workflows" / "preview.yml"
 INSTALL_HINT = (

@@ -19,7 +19,7 @@ from blueprint.synth.node import LAZY_PROVIDERS_HOOK, bundled_node, node_options
 
 pytestmark = pytest.mark.synth
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 _SYNTH = textwrap.dedent(
     """

@@ -125,7 +125,7 @@ def test_secure_defaults_do_not_depend_on_protection(synth, env):
 @env_param
 def test_outputs_exist(synth, env):
     outputs = synth.stack(_stack_id(env))["output"]
-    # The keys and network the other domains read (tests/modules/test_aws_network.py checks them).
+    # The keys and network the other domains read (tests/modules/foundation/test_aws_network.py checks them).
     network = {"logs_key_arn", "vpc_id", "vpc_cidr", "private_subnet_ids", "s3_prefix_list_id"}
     # plus a key per enabled service domain (none in local, all four in the cloud environments)
     service_keys = {o for o in outputs if o.endswith("_key_arn")} - {"data_key_arn", "logs_key_arn"}

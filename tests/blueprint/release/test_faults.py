@@ -21,7 +21,7 @@ from blueprint.release.connection import connect
 from blueprint.spec import load_env
 
 pytestmark = pytest.mark.apply
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def _exists(s3: object, bucket: str, key: str) -> bool:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-PROJECT = Path(__file__).resolve().parents[2]
+PROJECT = Path(__file__).resolve().parents[3]
 GIT_ID = ["-c", "user.email=preview@example.invalid", "-c", "user.name=preview-test"]
 
 

@@ -17,7 +17,7 @@ from blueprint.release.connection import connect
 from blueprint.spec import load_env
 
 pytestmark = pytest.mark.apply
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 CANARY = "canary-7f3e9b2a41d8c6e5-do-not-leak"
 
 

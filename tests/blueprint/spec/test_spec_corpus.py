@@ -16,7 +16,7 @@ from blueprint.spec.loader import MAX_SPEC_BYTES
 
 pytestmark = pytest.mark.policy
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 CORPUS = Path(__file__).resolve().parent / "corpus"
 FILES = sorted(CORPUS.glob("*.yaml"))
 # One CLI run per kind of failure (a subprocess costs ~1.5 s): a field error, YAML syntax, a duplicate

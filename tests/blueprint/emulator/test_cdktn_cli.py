@@ -19,7 +19,7 @@ from blueprint.release.connection import connect
 from blueprint.spec import load_env
 
 pytestmark = pytest.mark.apply
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 TOOLS = REPO / ".tools" / "cdktn" / "node_modules"
 
 

@@ -1,5 +1,5 @@
 """Each invariant catches a violation: a shipped stack, deliberately broken, fails with a message naming
-the resource and a fix; the shipped stacks themselves pass (tests/policy/test_policy_shipped.py)."""
+the resource and a fix; the shipped stacks themselves pass (tests/blueprint/policy/test_policy_shipped.py)."""
 
 from __future__ import annotations
 

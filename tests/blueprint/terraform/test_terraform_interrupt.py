@@ -17,6 +17,8 @@ from blueprint import terraform
 from blueprint.errors import TerraformError
 from blueprint.terraform import Target, TerraformRunner
 
+pytestmark = pytest.mark.unit  # a stand-in terraform: no provider, no emulator
+
 FAKE = """#!{python}
 import json, os, signal, sys, time
 from pathlib import Path

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from blueprint.policy.model import INVARIANT_NAMES
+from tests.blueprint.policy.test_policy_other_clouds import GOOD_STORAGE, LABELS, azure, failures
 from tests.modules.azure_envs import write_envs
-from tests.policy.test_policy_other_clouds import GOOD_STORAGE, LABELS, azure, failures
 
 pytestmark = pytest.mark.policy
 

@@ -234,7 +234,7 @@ def test_outputs_reference_the_key_alias_and_log_bucket(synth, env):
     alias_lid, _ = synth.named(stack_id, "aws_kms_alias", "foundation_data_key_alias_")
     log_lid, _ = _log_bucket(synth, env)
     outputs = synth.stack(stack_id)["output"]
-    # The keys and network the other domains read (tests/modules/test_aws_network.py checks them).
+    # The keys and network the other domains read (tests/modules/foundation/test_aws_network.py checks them).
     network = {"logs_key_arn", "vpc_id", "vpc_cidr", "private_subnet_ids", "s3_prefix_list_id"}
     # plus a key per enabled service domain (none in local, all four in the cloud environments)
     service_keys = {o for o in outputs if o.endswith("_key_arn")} - {"data_key_arn", "logs_key_arn"}

@@ -24,7 +24,7 @@ import pytest
 
 from blueprint.emulator import free_port, terminate_process_group
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 AZURITE_PREFIX = REPO / ".tools" / "azurite"
 AZURITE_NODE = AZURITE_PREFIX / "node_modules" / ".bin" / "node"
 AZURITE_BLOB_MAIN = AZURITE_PREFIX / "node_modules" / "azurite" / "dist" / "src" / "blob" / "main.js"

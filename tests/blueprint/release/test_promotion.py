@@ -38,7 +38,7 @@ def world(
 
     The commit is read once: files edited while the module runs must not look like another commit."""
     home, out = tmp_path_factory.mktemp("home"), tmp_path_factory.mktemp("out")
-    pinned = current_commit(Path(__file__).resolve().parents[2])
+    pinned = current_commit(Path(__file__).resolve().parents[3])
     patch = pytest.MonkeyPatch()
     patch.setattr(deploy, "current_commit", lambda repo: pinned)
     patch.setattr(promote, "current_commit", lambda repo: pinned)
