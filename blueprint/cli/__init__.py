@@ -17,7 +17,7 @@ import typer
 from botocore.exceptions import BotoCoreError
 
 from blueprint import paths, terraform
-from blueprint.cli import docs, lifecycle, local, policy, preview, synth
+from blueprint.cli import docs, github, lifecycle, local, policy, preview, synth
 from blueprint.cli.render import err_console, error
 from blueprint.errors import BlueprintError
 
@@ -29,7 +29,7 @@ app = typer.Typer(
     help="Data & ML platform blueprint: environments -> CDK Terrain stacks -> terraform.\n\n"
     "Start with: blueprint up --env local",
 )
-for group in (synth, local, lifecycle, policy, preview, docs):
+for group in (synth, local, lifecycle, policy, preview, github, docs):
     app.registered_commands += group.app.registered_commands
 
 

@@ -143,15 +143,22 @@ def promote(
 
 
 @app.command()
-def drift(env: EnvOpt, outdir: OutdirOpt = DEFAULT_OUTDIR) -> None:
+def drift(env: EnvOpt, as_json: JsonOpt = False, outdir: OutdirOpt = DEFAULT_OUTDIR) -> None:
     """Report, per stack, whether the deployed environment differs from the code (exit 3 on drift).
 
-    Example: blueprint drift --env prod
+    Example: blueprint drift --env prod --json > drift.json
     """
     from blueprint.release.drift import drift as drift_of
 
-    plans = drift_of(load_env(env), workdir(), outdir)
+    spec = load_env(env)
+    plans = drift_of(spec, workdir(), outdir)
     drifted = [i for i, p in plans.items() if p.changes]
+    if as_json:
+        stacks = {i: {"drift": p.changes, "summary": p.describe()} for i, p in plans.items()}
+        print(json.dumps({"env": spec.name, "stacks": stacks}, indent=2))
+        if drifted:
+            raise typer.Exit(3)
+        return
     for stack_id, stack_plan in plans.items():
         say(f"{stack_id}: {'DRIFT ' + stack_plan.describe() if stack_plan.changes else 'in sync'}")
     if drifted:

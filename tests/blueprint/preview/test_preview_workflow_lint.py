@@ -15,8 +15,6 @@ from typing import Any
 import pytest
 import yaml
 
-from blueprint.preview.render import MARKER
-
 pytestmark = pytest.mark.unit
 
 REPO = Path(__file__).resolve().parents[3]
@@ -77,7 +75,6 @@ def test_preview_workflow_triggers_and_concurrency() -> None:
     assert "pull_request" in (doc.get("on") or doc.get(True))  # YAML 1.1 reads `on` as true
     assert doc["concurrency"]["group"] == "preview-${{ github.event.pull_request.number }}"
     assert doc["permissions"] == {}
-    assert doc["env"]["TERRAFORM_VERSION"] == "1.11.4"
 
 
 def test_least_permissions_per_job() -> None:
@@ -106,22 +103,36 @@ def test_matrix_from_blueprint_affected_and_oidc_per_cloud() -> None:
     assert "--cloud" in plan and "--no-lock" in plan and '--stack "$STACK"' in plan
 
 
-def test_actions_are_pinned_and_terraform_is_the_pinned_version() -> None:
-    for job in _load()["jobs"].values():
-        for step in _steps(job):
-            if "uses" in step:
-                assert re.search(r"@(v\d+(\.\d+)*|[0-9a-f]{40})$", step["uses"]), step["uses"]
-            if step.get("uses", "").startswith("hashicorp/setup-terraform@"):
-                assert step["with"]["terraform_version"] == "${{ env.TERRAFORM_VERSION }}"
-                assert step["with"]["terraform_wrapper"] is False
+SETUP = REPO / ".github" / "actions" / "setup" / "action.yml"
 
 
-def test_one_sticky_comment_found_by_the_report_marker() -> None:
+def test_actions_are_pinned_and_every_job_sets_up_through_the_one_composite_action() -> None:
+    setup = yaml.safe_load(SETUP.read_text())
+    steps = setup["runs"]["steps"]
+    for step in steps:
+        if "uses" in step:
+            assert re.search(r"@(v\d+(\.\d+)*|[0-9a-f]{40})$", step["uses"]), step["uses"]
+    terraform = next(s for s in steps if s.get("uses", "").startswith("hashicorp/setup-terraform@"))
+    assert setup["inputs"]["terraform-version"]["default"] == "1.11.4"
+    assert terraform["with"]["terraform_wrapper"] is False
+    assert steps[-1]["run"] == "scripts/setup.sh"
+    for workflow in WORKFLOWS:
+        for name, job in yaml.safe_load(workflow.read_text())["jobs"].items():
+            uses = [s["uses"] for s in _steps(job) if "uses" in s]
+            for ref in uses:
+                assert ref.startswith("./") or re.search(r"@(v\d+(\.\d+)*|[0-9a-f]{40})$", ref), ref
+            assert not [
+                u for u in uses if u.startswith(("actions/setup-python", "hashicorp/setup-terraform"))
+            ], f"{workflow.name} {name}: set up with ./.github/actions/setup"
+            if workflow.name != "ci.yml" or name != "test":  # the test job runs scripts/test.sh
+                assert "./.github/actions/setup" in uses, f"{workflow.name} {name} has no setup step"
+
+
+def test_one_sticky_comment_by_the_tested_command() -> None:
     comment = _load()["jobs"]["comment"]
     render = next(s["run"] for s in _steps(comment) if "blueprint preview" in s.get("run", ""))
     assert "--summaries preview/summaries" in render
-    script = next(
-        s["with"]["script"] for s in _steps(comment) if s.get("uses", "").startswith("actions/github-script@")
-    )
-    assert f"'{MARKER}'" in script
-    assert "updateComment" in script and "createComment" in script and "github.paginate" in script
+    step = next(s for s in _steps(comment) if "blueprint pr-comment" in s.get("run", ""))
+    assert step["env"]["GITHUB_TOKEN"] == "${{ github.token }}"
+    assert "--body preview/report/comment.md" in step["run"]
+    assert not [s for s in _steps(comment) if "github-script" in s.get("uses", "")]
