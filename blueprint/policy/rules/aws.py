@@ -448,7 +448,7 @@ _AWS_LOGGING: dict[str, Predicate] = {
     ),
 }
 
-_AWS_STATEFUL: dict[str, str | None] = {
+AWS_STATEFUL: dict[str, str | None] = {
     "aws_s3_bucket": None,
     "aws_kms_key": None,
     "aws_dynamodb_table": "deletion_protection_enabled",
@@ -545,7 +545,7 @@ AWS_RULES: dict[str, tuple[Rule, ...]] = {
     "no-wildcard-iam": (_aws_wildcard_iam,),
     "deletion-protection": (
         deletion_protection_rule(
-            _AWS_STATEFUL, {"aws_s3_bucket": "force_destroy", "aws_ecr_repository": "force_delete"}
+            AWS_STATEFUL, {"aws_s3_bucket": "force_destroy", "aws_ecr_repository": "force_delete"}
         ),
     ),
     "private-networking": (

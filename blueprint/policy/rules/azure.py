@@ -164,6 +164,21 @@ def _azure_role_definition(body: dict[str, Any]) -> str | None:
     return "allows every action (*)" if "*" in actions else None
 
 
+AZURE_STATEFUL: dict[str, str | None] = {
+    "azurerm_storage_account": None,
+    "azurerm_key_vault": "purge_protection_enabled",
+    "azurerm_key_vault_key": None,
+    "azurerm_storage_container": None,
+    "azurerm_synapse_workspace": None,
+    "azurerm_eventhub_namespace": None,
+    "azurerm_eventhub": None,
+    "azurerm_data_factory": None,
+    "azurerm_machine_learning_workspace": None,
+    "azurerm_log_analytics_workspace": None,
+    "azurerm_resource_group": None,
+}
+
+
 AZURE_RULES: dict[str, tuple[Rule, ...]] = {
     "cmk-encryption": (_azure_cmk,),
     "no-public-access": (
@@ -242,19 +257,7 @@ AZURE_RULES: dict[str, tuple[Rule, ...]] = {
     ),
     "deletion-protection": (
         deletion_protection_rule(
-            {
-                "azurerm_storage_account": None,
-                "azurerm_key_vault": "purge_protection_enabled",
-                "azurerm_key_vault_key": None,
-                "azurerm_storage_container": None,
-                "azurerm_synapse_workspace": None,
-                "azurerm_eventhub_namespace": None,
-                "azurerm_eventhub": None,
-                "azurerm_data_factory": None,
-                "azurerm_machine_learning_workspace": None,
-                "azurerm_log_analytics_workspace": None,
-                "azurerm_resource_group": None,
-            },
+            AZURE_STATEFUL,
             {},
         ),
     ),

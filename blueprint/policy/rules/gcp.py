@@ -248,7 +248,7 @@ def _audit_guard(stack: StackDoc) -> list[tuple[str, str | None]]:
 # ---------------------------------------------------------------------------------------------------
 # Deletion protection: prevent_destroy and, in provider 8, `deletion_policy = "PREVENT"`
 
-_GCP_STATEFUL: dict[str, str | None] = {
+GCP_STATEFUL: dict[str, str | None] = {
     "google_storage_bucket": None,
     "google_kms_crypto_key": None,
     "google_bigquery_dataset": None,
@@ -412,7 +412,7 @@ GCP_RULES: dict[str, tuple[Rule, ...]] = {
     ),
     "deletion-protection": (
         deletion_protection_rule(
-            _GCP_STATEFUL,
+            GCP_STATEFUL,
             {
                 "google_storage_bucket": "force_destroy",
                 "google_bigquery_dataset": "delete_contents_on_destroy",
