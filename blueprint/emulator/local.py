@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from blueprint import emulator as emulator_mod
 from blueprint.emulator import Emulator
 from blueprint.errors import BlueprintError
 from blueprint.naming import Namer
+from blueprint.progress import Progress, quiet
 from blueprint.release import deploy as deploy_mod
 from blueprint.release import state_store as state
 from blueprint.release.plans import init_all
@@ -27,12 +27,6 @@ from blueprint.terraform import Target, TerraformRunner, inputs
 from blueprint.terraform.capabilities import lifecycle_clouds
 from blueprint.verify.aws import verify_aws
 from blueprint.verify.checks import Check
-
-Progress = Callable[[str], None]
-
-
-def _quiet(_: str) -> None:
-    return None
 
 
 @dataclass
@@ -72,7 +66,7 @@ def up(
     spec: PlatformSpec,
     workdir: Path,
     outdir: Path,
-    progress: Progress = _quiet,
+    progress: Progress = quiet,
     verify: bool = True,
     pipelined: bool = True,
 ) -> UpResult:
@@ -124,8 +118,15 @@ def verify(spec: PlatformSpec, workdir: Path) -> list[Check]:
     return verify_aws(s3_client(_running_or_fail(workdir), region), spec)
 
 
-def down(spec: PlatformSpec, workdir: Path, outdir: Path, progress: Progress = _quiet) -> list[str]:
-    """Destroy every stack (reverse dependency order), delete the state bucket, stop the emulator."""
+def down(
+    spec: PlatformSpec,
+    workdir: Path,
+    outdir: Path,
+    progress: Progress = quiet,
+    stop_emulator: bool = True,
+) -> list[str]:
+    """Destroy every stack (reverse dependency order), delete the state bucket, stop the emulator
+    (unless `stop_emulator` is False: the caller looks at what is left first)."""
     region = require_emulated(spec)
     emu = emulator_mod.running(workdir)
     done: list[str] = []
@@ -147,7 +148,7 @@ def down(spec: PlatformSpec, workdir: Path, outdir: Path, progress: Progress = _
         done.append(stack.stack_id)
     progress("deleting the state bucket")
     state.delete_state_bucket(s3, spec)
-    if emu.owned:
+    if emu.owned and stop_emulator:
         progress("stopping the emulator")
         emulator_mod.stop(workdir)
     return done

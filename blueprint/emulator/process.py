@@ -9,11 +9,13 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import secrets
 import signal
 import socket
 import ssl
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -30,6 +32,7 @@ EMULATOR_ACCOUNT_ID = "123456789012"
 ENDPOINT_ENV_VARS = ("BLUEPRINT_AWS_ENDPOINT", "LOCALSTACK_ENDPOINT")
 STATE_FILE = "emulator.json"
 SERVER_MODULE = "blueprint.emulator.server"
+IDENTITY_PATH = "/_blueprint/emulator"  # blueprint.emulator.server answers it
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 10.0
 
@@ -42,6 +45,7 @@ class Emulator:
     pid: int | None = None
     log_file: str | None = None
     ca_bundle: str | None = None  # the certificate the embedded emulator serves TLS with
+    nonce: str | None = None  # what the embedded emulator answers at IDENTITY_PATH
 
     @property
     def owned(self) -> bool:
@@ -79,10 +83,31 @@ def external_endpoint() -> str | None:
     return None
 
 
+PORT_HOLD_S = 120.0  # a port handed out is not handed out again this long, to any process of this user
+
+
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A free 127.0.0.1 port for a server that must be told its port (the test broker and storage
+    emulators; the AWS emulator binds its own). Ports handed out recently, by any process, are skipped:
+    the kernel may offer a port again before the first server has bound it."""
+    registry = Path(tempfile.gettempdir()) / f"blueprint-ports-{os.getuid()}.json"
+    with (registry.with_suffix(".lock")).open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            held = {int(k): float(v) for k, v in json.loads(registry.read_text()).items()}
+        except (OSError, ValueError, AttributeError):
+            held = {}
+        now = time.time()
+        held = {port: until for port, until in held.items() if until > now}
+        for _ in range(64):  # bounded: the ephemeral range has thousands of ports
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+                sock.bind(("127.0.0.1", 0))
+                port = int(sock.getsockname()[1])
+            if port not in held:
+                held[port] = now + PORT_HOLD_S
+                registry.write_text(json.dumps(held))
+                return port
+        raise EmulatorError("no free port on 127.0.0.1 after 64 tries", fix="stop servers left running")
 
 
 def is_healthy(endpoint: str, timeout: float = 2.0, ca_bundle: str | None = None) -> bool:
@@ -146,9 +171,13 @@ def running(workdir: Path) -> Emulator | None:
         path.unlink(missing_ok=True)  # it died: forget it
         return None
     # Alive: a busy machine can make one health check time out, so try a few times; if it still does
-    # not answer, keep the record, so `stop` can still end it by its PID.
+    # not answer, keep the record, so `stop` can still end it by its PID. The emulator must answer with
+    # its own nonce and PID: a port another server now holds is never taken for it.
     for timeout in HEALTH_RETRY_TIMEOUTS_S:
-        if is_healthy(emu.endpoint, timeout=timeout, ca_bundle=emu.ca_bundle):
+        if emu.nonce is None:
+            if is_healthy(emu.endpoint, timeout=timeout, ca_bundle=emu.ca_bundle):
+                return emu
+        elif identity(emu.endpoint, emu.ca_bundle, timeout=timeout) == (emu.nonce, emu.pid):
             return emu
     return None
 
@@ -192,12 +221,15 @@ def _which_var() -> str:
 
 
 def start(workdir: Path) -> Emulator:
+    """Start moto on a port it binds itself (reported through a ready file), and wait until it answers
+    with the nonce it was started with: the endpoint is this emulator, never another server."""
     workdir.mkdir(parents=True, exist_ok=True)
-    port = free_port()
     # TLS, so the buckets' deny-non-TLS policies (which moto enforces) are exercised for real.
     cert, key = loopback_certificate(workdir)
-    endpoint = f"https://127.0.0.1:{port}"
     log_path = (workdir / "emulator.log").resolve()
+    ready = (workdir / "emulator.ready").resolve()
+    ready.unlink(missing_ok=True)
+    nonce = secrets.token_hex(8)
     cmd = [
         sys.executable,
         "-m",
@@ -205,7 +237,11 @@ def start(workdir: Path) -> Emulator:
         "--host",
         "127.0.0.1",
         "--port",
-        str(port),
+        "0",
+        "--ready-file",
+        str(ready),
+        "--nonce",
+        nonce,
         "--cert",
         str(cert),
         "--key",
@@ -215,27 +251,44 @@ def start(workdir: Path) -> Emulator:
         proc = subprocess.Popen(
             cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
         )
-    emu = Emulator(endpoint=endpoint, pid=proc.pid, log_file=str(log_path), ca_bundle=str(cert))
     deadline = time.monotonic() + START_TIMEOUT_S
+    endpoint = ""
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise EmulatorError(
                 f"moto server exited with code {proc.returncode} while starting; see {log_path}",
                 fix="install the emulator with scripts/setup.sh (moto[server] is a dependency)",
             )
-        if is_healthy(endpoint, timeout=1.0, ca_bundle=str(cert)):
+        if not endpoint and ready.is_file():
+            endpoint = f"https://127.0.0.1:{int(json.loads(ready.read_text())['port'])}"
+        if endpoint and identity(endpoint, str(cert)) == (nonce, proc.pid):
+            emu = Emulator(
+                endpoint=endpoint, pid=proc.pid, log_file=str(log_path), ca_bundle=str(cert), nonce=nonce
+            )
             _state_path(workdir).write_text(json.dumps(asdict(emu)))
             return emu
         time.sleep(0.2)
     terminate_process_group(proc.pid)
     raise EmulatorError(
-        f"moto server did not answer on {endpoint} within {START_TIMEOUT_S:.0f} s; see {log_path}",
+        f"moto server did not answer within {START_TIMEOUT_S:.0f} s; see {log_path}",
         fix="check the log; a busy machine may need another try",
     )
 
 
+def identity(endpoint: str, ca_bundle: str | None, timeout: float = 2.0) -> tuple[str, int] | None:
+    """(nonce, pid) the embedded emulator at `endpoint` answers with, or None (not ours, not up)."""
+    context = ssl.create_default_context(cafile=ca_bundle) if ca_bundle else None
+    try:
+        with urllib.request.urlopen(endpoint + IDENTITY_PATH, timeout=timeout, context=context) as resp:
+            data = json.loads(resp.read())
+        return str(data["nonce"]), int(data["pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def loopback_certificate(workdir: Path) -> tuple[Path, Path]:
-    """A self-signed certificate for 127.0.0.1 (kept in workdir, valid 30 days, regenerated when old)."""
+    """A self-signed leaf certificate for 127.0.0.1 (kept in workdir, valid 30 days, regenerated when old
+    or when an earlier version left a CA certificate there)."""
     import datetime
     import ipaddress
 
@@ -248,7 +301,11 @@ def loopback_certificate(workdir: Path) -> tuple[Path, Path]:
     now = datetime.datetime.now(datetime.UTC)
     if cert_path.is_file() and key_path.is_file():
         existing = x509.load_pem_x509_certificate(cert_path.read_bytes())
-        if existing.not_valid_after_utc > now + datetime.timedelta(days=1):
+        try:
+            is_ca = existing.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+        except x509.ExtensionNotFound:
+            is_ca = True
+        if existing.not_valid_after_utc > now + datetime.timedelta(days=1) and not is_ca:
             return cert_path, key_path
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "blueprint emulator 127.0.0.1")])
@@ -266,7 +323,23 @@ def loopback_certificate(workdir: Path) -> tuple[Path, Path]:
             ),
             critical=False,
         )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        # A leaf for 127.0.0.1 only: never a CA, so trusting it (AWS_CA_BUNDLE) trusts nothing else.
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .sign(key, hashes.SHA256())
     )
     key_path.write_bytes(

@@ -83,6 +83,20 @@ def scannable(doc: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+# checkov stays offline: no update check against the package index on a fresh HOME, no platform calls.
+OFFLINE_ENV = {
+    "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true",
+    "BC_SKIP_MAPPING": "TRUE",
+    "LOG_LEVEL": "ERROR",
+}
+
+
+def checkov_env() -> dict[str, str]:
+    """This process's environment without platform credentials or user CKV_ settings, offline."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BC_", "PRISMA_", "CKV_"))}
+    return {**env, **OFFLINE_ENV}
+
+
 def _run(binary: str, framework: str, files: list[Path]) -> dict[str, Any]:
     cmd = [
         binary,
@@ -95,10 +109,10 @@ def _run(binary: str, framework: str, files: list[Path]) -> dict[str, Any]:
         "-f",
         *map(str, files),
     ]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BC_", "PRISMA_", "CKV_"))}
-    env["LOG_LEVEL"] = "ERROR"
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT_S, check=False, env=env)
+        proc = subprocess.run(
+            cmd, capture_output=True, text=True, timeout=TIMEOUT_S, check=False, env=checkov_env()
+        )
     except subprocess.TimeoutExpired:
         raise BlueprintError(
             f"checkov did not finish within {TIMEOUT_S} s", fix="run it by hand to see where it hangs"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 import yaml
 
 from blueprint import paths
-from blueprint.errors import FileProblemsError
+from blueprint.errors import BlueprintError, FileProblemsError
 from blueprint.paths import display
 from blueprint.policy.model import INVARIANT_NAMES, Finding, Suppression
 from blueprint.spec.loader import UniqueKeyLoader
@@ -44,10 +45,26 @@ class SuppressionError(FileProblemsError):
     kind = "suppressions file"
 
 
+TODAY_ENV = "BLUEPRINT_TODAY"  # an ISO date: judge expiry as of that day (the tests pin it to HEAD's date)
+
+
+def today_for_expiry() -> dt.date:
+    """$BLUEPRINT_TODAY when set (reproducible verdicts), else today."""
+    pinned = os.environ.get(TODAY_ENV, "").strip()
+    if not pinned:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(pinned)
+    except ValueError:
+        raise BlueprintError(
+            f"{TODAY_ENV}={pinned!r} is not a date", fix=f"write it as YYYY-MM-DD, or unset {TODAY_ENV}"
+        ) from None
+
+
 def load_suppressions(path: Path | None = None, today: dt.date | None = None) -> list[Suppression]:
     """Read and validate the suppressions file (default: the project's); a missing file means none."""
     path = path or default_suppressions()
-    today = today or dt.date.today()
+    today = today or today_for_expiry()
     shown = display(path)
     if not path.is_file():
         return []

@@ -18,6 +18,7 @@ from blueprint.progress import Progress, quiet
 from blueprint.release import ledger
 from blueprint.release.bundle import Bundle, current_commit, make_bundle, write_bundle
 from blueprint.release.connection import Connection, connect, prepare_state
+from blueprint.release.deploy_lock import deployment_lock
 from blueprint.release.plans import StackPlan, init_all, plan_all, plan_one, select_stacks
 from blueprint.spec import PlatformSpec
 from blueprint.synth import Synthesized, synthesize
@@ -102,42 +103,44 @@ def deploy(
     prepare_state(conn, spec)
     timings["connect"] = time.perf_counter() - t0
 
-    commit = current_commit(repo or paths.project_root())
-    try:
-        t0 = time.perf_counter()
-        progress("synthesizing stacks")
-        synth = synthesize([spec], lifecycle_clouds(spec), outdir)
-        ids = select_stacks(synth, stack)
-        timings["synth"] = time.perf_counter() - t0
+    # One deploy of an environment at a time: a second one is refused here, before it plans anything.
+    with deployment_lock(s3, spec, "deploy"):
+        commit = current_commit(repo or paths.project_root())
+        try:
+            t0 = time.perf_counter()
+            progress("synthesizing stacks")
+            synth = synthesize([spec], lifecycle_clouds(spec), outdir)
+            ids = select_stacks(synth, stack)
+            timings["synth"] = time.perf_counter() - t0
 
-        runner = conn.runner(workdir)
-        t0 = time.perf_counter()
-        progress(f"terraform init + plan of {len(ids)} stacks")
-        init_all(runner, synth, ids)
-        plans = plan_all(runner, synth, ids)
-        timings["init+plan"] = time.perf_counter() - t0
-    except BaseException as exc:
-        ledger.record_failure(s3, spec, {"kind": "deploy", "commit": commit, "stage": "plan"}, exc)
-        raise
+            runner = conn.runner(workdir)
+            t0 = time.perf_counter()
+            progress(f"terraform init + plan of {len(ids)} stacks")
+            init_all(runner, synth, ids)
+            plans = plan_all(runner, synth, ids)
+            timings["init+plan"] = time.perf_counter() - t0
+        except BaseException as exc:
+            ledger.record_failure(s3, spec, {"kind": "deploy", "commit": commit, "stage": "plan"}, exc)
+            raise
 
-    bundle = make_bundle(spec, outdir, ids, commit)
-    write_bundle(bundle, outdir, workdir / "bundles")
-    base = {
-        "kind": "deploy",
-        "commit": commit,
-        "bundle": bundle.digest,
-        "stacks": {i: p.summary() for i, p in plans.items()},
-        "started": ledger.now(),
-    }
-    result = DeployResult(spec.name, commit, bundle, plans, timings=timings, connection=conn)
-    t0 = time.perf_counter()
-    try:
-        timings.update(apply_all(runner, synth, plans, progress, pipelined))
-    except BaseException as exc:
-        ledger.record_failure(s3, spec, {**base, "stage": "apply"}, exc)
-        raise
-    timings["apply (all stacks)"] = time.perf_counter() - t0
-    # Deferred stacks were planned during the apply: the entry records the plans that were applied.
-    stacks = {i: p.summary() for i, p in plans.items()}
-    result.entry = ledger.record(s3, spec, {**base, "stacks": stacks, "result": "succeeded"})
-    return result
+        bundle = make_bundle(spec, outdir, ids, commit)
+        write_bundle(bundle, outdir, workdir / "bundles")
+        base = {
+            "kind": "deploy",
+            "commit": commit,
+            "bundle": bundle.digest,
+            "stacks": {i: p.summary() for i, p in plans.items()},
+            "started": ledger.now(),
+        }
+        result = DeployResult(spec.name, commit, bundle, plans, timings=timings, connection=conn)
+        t0 = time.perf_counter()
+        try:
+            timings.update(apply_all(runner, synth, plans, progress, pipelined))
+        except BaseException as exc:
+            ledger.record_failure(s3, spec, {**base, "stage": "apply"}, exc)
+            raise
+        timings["apply (all stacks)"] = time.perf_counter() - t0
+        # Deferred stacks were planned during the apply: the entry records the plans that were applied.
+        stacks = {i: p.summary() for i, p in plans.items()}
+        result.entry = ledger.record(s3, spec, {**base, "stacks": stacks, "result": "succeeded"})
+        return result

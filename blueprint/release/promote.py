@@ -21,6 +21,7 @@ from blueprint.release import ledger
 from blueprint.release.bundle import current_commit, make_bundle
 from blueprint.release.connection import connect, prepare_state
 from blueprint.release.deploy import apply_all
+from blueprint.release.deploy_lock import deployment_lock
 from blueprint.release.plans import StackPlan, init_all, plan_all
 from blueprint.spec import PlatformSpec
 from blueprint.synth import synthesize
@@ -172,16 +173,17 @@ def promote(
         "started": ledger.now(),
     }
     t0 = time.perf_counter()
-    try:
-        # A stack planned after another is applied was not in the reviewed plan: it waits for the
-        # next promotion run, where it is planned, shown and approved like the rest.
-        apply_all(runner, synth, plans, progress, plan_deferred=False)
-    except BaseException as exc:
-        ledger.record_failure(s3, target, base, exc)
-        raise
-    result.entry = ledger.record(
-        s3, target, {**base, "result": "succeeded", "seconds": time.perf_counter() - t0}
-    )
+    with deployment_lock(s3, target, f"promotion from {source.name}"):
+        try:
+            # A stack planned after another is applied was not in the reviewed plan: it waits for the
+            # next promotion run, where it is planned, shown and approved like the rest.
+            apply_all(runner, synth, plans, progress, plan_deferred=False)
+        except BaseException as exc:
+            ledger.record_failure(s3, target, base, exc)
+            raise
+        result.entry = ledger.record(
+            s3, target, {**base, "result": "succeeded", "seconds": time.perf_counter() - t0}
+        )
     result.applied = True
     return result
 

@@ -26,6 +26,7 @@ from blueprint.terraform.targets import (
     OFFLINE_ACCESS_KEY,
     Target,
     find_mirror,
+    plugin_cache,
     write_cli_config,
     write_override,
 )
@@ -34,7 +35,9 @@ TERRAFORM_ENV = "BLUEPRINT_TERRAFORM"
 # Resource types whose apply is only a wait for the service to settle and that no other stack uses:
 # a dependent stack may start before they finish (the provider waits ~55 s on S3 lifecycle rules).
 SETTLE_ONLY_TYPES = frozenset({"aws_s3_bucket_lifecycle_configuration"})
-DEFAULT_TIMEOUT_S = 1800
+DEFAULT_TIMEOUT_S = 1800  # a cloud: a warehouse or a Kafka cluster takes tens of minutes
+EMULATOR_TIMEOUT_S = 600  # an emulator answers in seconds; a hung one must fail well before the CI wall
+TIMEOUT_ENV = "BLUEPRINT_TERRAFORM_TIMEOUT"  # seconds, overrides both
 
 # Running applies, each in its own session: a signal sent to our process group (a CI runner's cancel,
 # `kill -TERM -pgid`) must not reach terraform's provider plugins, which would die mid-call and leave a
@@ -74,10 +77,14 @@ class TerraformRunner:
     region: str = "us-east-1"
     binary: str = field(default_factory=lambda: find_terraform())
     mirror: Path | None = field(default_factory=lambda: find_mirror())
+    cache: Path = field(init=False)
+    timeout: float = field(init=False)
 
     def __post_init__(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self.cli_config = write_cli_config(self.workdir, self.mirror)
+        self.cache = plugin_cache(self.workdir)
+        self.cli_config = write_cli_config(self.workdir, self.mirror, self.cache)
+        self.timeout = command_timeout(self.target)
         if self.target is Target.EMULATOR and self.emulator is None:
             raise ValueError("the emulator target needs an Emulator")
 
@@ -120,9 +127,10 @@ class TerraformRunner:
     # -- commands ------------------------------------------------------------------------------
 
     def run(
-        self, stack_dir: Path, *args: str, check: bool = True, timeout: float = DEFAULT_TIMEOUT_S
+        self, stack_dir: Path, *args: str, check: bool = True, timeout: float | None = None
     ) -> subprocess.CompletedProcess[str]:
         cmd = [self.binary, *args]
+        timeout = timeout or self.timeout
         try:
             proc = subprocess.run(
                 cmd,
@@ -176,7 +184,7 @@ class TerraformRunner:
         self.prepare(stack_dir)
         # terraform's plugin cache is not safe for concurrent inits (they race to create the same
         # directory), across threads and processes alike: one init at a time per working area.
-        with (self.workdir / "plugin-cache.lock").open("w") as lock:
+        with (self.cache.parent / f"{self.cache.name}.lock").open("w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             self.run(stack_dir, "init", "-reconfigure", "-no-color", "-input=false")
 
@@ -235,7 +243,7 @@ class TerraformRunner:
             raise _terraform_missing(self.binary) from None
         with _APPLIES_LOCK:
             _APPLIES.add(proc)
-        watchdog = threading.Timer(DEFAULT_TIMEOUT_S, proc.kill)
+        watchdog = threading.Timer(self.timeout, proc.kill)
         watchdog.start()
         waiting_for: set[str] = {a for a, t in (planned or set()) if t not in SETTLE_ONLY_TYPES}
         done: set[str] = set()
@@ -284,6 +292,23 @@ class TerraformRunner:
         data = json.loads(proc.stdout or "{}")
         # Sensitive outputs are never printed by the blueprint.
         return {k: ("(sensitive)" if v.get("sensitive") else v.get("value")) for k, v in data.items()}
+
+
+def command_timeout(target: Target) -> float:
+    """Seconds a terraform command may run: $BLUEPRINT_TERRAFORM_TIMEOUT, else per target."""
+    explicit = os.environ.get(TIMEOUT_ENV, "").strip()
+    if explicit:
+        try:
+            value = float(explicit)
+        except ValueError:
+            value = 0.0
+        if value <= 0:
+            raise TerraformError(
+                f"{TIMEOUT_ENV}={explicit!r} is not a positive number of seconds",
+                fix=f"set {TIMEOUT_ENV} to e.g. 900, or unset it",
+            )
+        return value
+    return EMULATOR_TIMEOUT_S if target is Target.EMULATOR else DEFAULT_TIMEOUT_S
 
 
 def _lock_field(text: str, name: str) -> str | None:

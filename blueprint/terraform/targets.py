@@ -22,6 +22,8 @@ from blueprint.errors import ToolMissingError
 from blueprint.pins import PROVIDER_PINS
 
 MIRROR_ENV = "BLUEPRINT_PROVIDER_MIRROR"
+# One provider cache for many working areas (a test run, a CI job): providers are installed once.
+PLUGIN_CACHE_ENV = "BLUEPRINT_PLUGIN_CACHE"
 OVERRIDE_FILE = "blueprint_override.tf.json"
 MIRROR_SEARCH_ROOTS = (Path("/opt"), Path("/usr/local/share/terraform"), Path("/usr/share/terraform"))
 OFFLINE_ACCESS_KEY = "offline-plan-no-credentials"
@@ -38,16 +40,22 @@ def default_workdir() -> Path:
     return Path(os.environ.get("BLUEPRINT_HOME", ".blueprint"))
 
 
-def write_cli_config(workdir: Path, mirror: Path | None) -> Path:
-    """The runner's own CLI config: plugin cache, and the provider mirror when there is one."""
-    cache = workdir / "plugin-cache"
+def plugin_cache(workdir: Path) -> Path:
+    """The provider cache: $BLUEPRINT_PLUGIN_CACHE, else `<workdir>/plugin-cache`."""
+    explicit = os.environ.get(PLUGIN_CACHE_ENV, "").strip()
+    cache = Path(explicit) if explicit else workdir / "plugin-cache"
     cache.mkdir(parents=True, exist_ok=True)
+    return cache.resolve()
+
+
+def write_cli_config(workdir: Path, mirror: Path | None, cache: Path) -> Path:
+    """The runner's own CLI config: plugin cache, and the provider mirror when there is one."""
     # Without the second setting, every init of a stack that has no lock file yet re-installs
     # the provider into the shared cache (remove, then re-link), and a plan or validate of
     # another stack that runs meanwhile finds no provider. With it, a cached provider is
     # linked as is; the lock file records the same h1 hash either way.
     lines = [
-        f'plugin_cache_dir = "{cache.resolve()}"',
+        f'plugin_cache_dir = "{cache}"',
         "plugin_cache_may_break_dependency_lock_file = true",
         "disable_checkpoint = true",
     ]

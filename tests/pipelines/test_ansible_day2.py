@@ -1,77 +1,48 @@
 """The day-2 playbook renders client configuration from the real outputs of a `local` deployment.
 
-The outputs come from applying the real local stacks on the embedded emulator once per module
-(`blueprint.emulator.local.up` with a tmp workdir and outdir; ~2 min), then `terraform output -json` per
-stack, exactly what a user would hand the playbook. `down` runs at teardown. No session fixture for a
-deployed local environment exists in tests/blueprint/release, so this module deploys its own. The emulator
-is started with BLUEPRINT_KAFKA_BOOTSTRAP naming a real Kafka-protocol broker (Tansu on 127.0.0.1), so
-the MSK Serverless cluster local applies answers that broker as its bootstrap brokers.
+The outputs come from the session's shared deployment of `local` on the embedded emulator
+(tests/conftest.py `local_deployment`), read with `terraform output -json` per stack, exactly what a user
+would hand the playbook. The emulator was started with BLUEPRINT_KAFKA_BOOTSTRAP naming a real
+Kafka-protocol broker (Tansu on 127.0.0.1), so the MSK Serverless cluster local applies answers that
+broker as its bootstrap brokers.
 """
 
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
-from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 import yaml
 from ansible_playbook import run_playbook
-from kafka_broker import Broker, round_trip, start, stop
+from kafka_broker import round_trip
 
 from blueprint import emulator
-from blueprint.emulator import local as local_env
 from blueprint.spec import load_env
 from blueprint.terraform import Target, TerraformRunner
+from tests.endpoint_capabilities import LOCAL_STACKS
+from tests.shared_deployment import LocalDeployment
 
-pytestmark = pytest.mark.apply
+pytestmark = [
+    pytest.mark.apply,
+    pytest.mark.aws(services=LOCAL_STACKS, moto_patches=("kafka_get_bootstrap_brokers",)),
+]
 SKIPPED_DOMAINS = ("orchestration",)  # local applies warehouse (no Redshift), streaming and serving
-KAFKA_BOOTSTRAP_ENV = "BLUEPRINT_KAFKA_BOOTSTRAP"  # read by blueprint/emulator/moto_patches.py
+DAY2 = pytest.mark.local_deployment(step=3)
 
 
 @pytest.fixture(scope="module")
-def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
-    running = start(tmp_path_factory.mktemp("tansu"))
-    try:
-        yield running
-    finally:
-        stop(running)
-
-
-@pytest.fixture(scope="module")
-def outputs_dir(tmp_path_factory: pytest.TempPathFactory, broker: Broker) -> Iterator[Path]:
-    """`<stack>.json` files holding `terraform output -json` of every stack of a fresh local deployment."""
-    spec = load_env("local")
-    base = tmp_path_factory.mktemp("local-deploy")
-    home, out, outputs = base / "home", base / "out", base / "outputs"
-    outputs.mkdir()
-    # Started here and kept: `emulator.running()` forgets an emulator (deletes emulator.json) after one
-    # slow health check on a busy machine, and `down` would then leave the moto server running.
-    previous = os.environ.get(KAFKA_BOOTSTRAP_ENV)
-    os.environ[KAFKA_BOOTSTRAP_ENV] = broker.bootstrap  # the emulator inherits it
-    try:
-        emu = emulator.ensure(home)
-    finally:
-        if previous is None:
-            os.environ.pop(KAFKA_BOOTSTRAP_ENV)
-        else:
-            os.environ[KAFKA_BOOTSTRAP_ENV] = previous
-    try:
-        result = local_env.up(spec, home, out, verify=False)
-        runner = TerraformRunner(home, Target.EMULATOR, emu, region="us-east-1")
-        for stack in result.stacks:
-            proc = runner.run(out / "stacks" / stack.stack_id, "output", "-json", "-no-color")
-            (outputs / f"{stack.stack_id}.json").write_text(proc.stdout)
-        yield outputs
-    finally:
-        (home / emulator.STATE_FILE).write_text(json.dumps(asdict(emu)))
-        try:
-            local_env.down(spec, home, out)
-        finally:
-            if emu.pid is not None:
-                emulator.terminate_process_group(emu.pid)
+def outputs_dir(tmp_path_factory: pytest.TempPathFactory, local_deployment: LocalDeployment) -> Path:
+    """`<stack>.json` files holding `terraform output -json` of every stack of the deployment."""
+    d = local_deployment
+    emu = emulator.running(d.home)
+    assert emu is not None, "the shared deployment's emulator is not running"
+    outputs = tmp_path_factory.mktemp("outputs")
+    runner = TerraformRunner(d.home, Target.EMULATOR, emu, region="us-east-1")
+    for stack_id in d.result.plans:
+        proc = runner.run(d.out / "stacks" / stack_id, "output", "-json", "-no-color")
+        (outputs / f"{stack_id}.json").write_text(proc.stdout)
+    return outputs
 
 
 def _render(tmp_path: Path, *extra: str) -> tuple[Path, str]:
@@ -83,6 +54,7 @@ def _render(tmp_path: Path, *extra: str) -> tuple[Path, str]:
     return rendered, run.output
 
 
+@DAY2
 def test_renders_what_outputs_provide_and_changes_nothing_twice(outputs_dir: Path, tmp_path: Path) -> None:
     raw = {p.stem: json.loads(p.read_text()) for p in outputs_dir.glob("*.json")}
     assert {"local-aws-foundation", "local-aws-lake"} <= set(raw)
@@ -150,6 +122,7 @@ def test_renders_what_outputs_provide_and_changes_nothing_twice(outputs_dir: Pat
     assert not (second.home / ".ansible").exists()  # everything Ansible writes stays in tmp_path
 
 
+@DAY2
 def test_merged_outputs_file_renders_the_same(outputs_dir: Path, tmp_path: Path) -> None:
     merged = {p.stem: json.loads(p.read_text()) for p in sorted(outputs_dir.glob("*.json"))}
     (tmp_path / "merged.json").write_text(json.dumps(merged))
@@ -187,8 +160,9 @@ def test_a_leaked_secret_fails_the_run_and_sensitive_outputs_are_dropped(tmp_pat
     assert "looks like" in leaked.output or "the platform's clients authenticate with IAM" in leaked.output
 
 
+@DAY2
 def test_local_msk_brokers_are_the_local_broker_topics_and_round_trip(
-    outputs_dir: Path, broker: Broker, tmp_path: Path
+    outputs_dir: Path, local_deployment: LocalDeployment, tmp_path: Path
 ) -> None:
     """MSK Serverless applied on the emulator answers the local broker as its bootstrap brokers: the
     playbook renders them (no local_kafka_bootstrap given), the topic job creates the spec's topics there
@@ -198,13 +172,13 @@ def test_local_msk_brokers_are_the_local_broker_topics_and_round_trip(
     raw = json.loads((outputs_dir / "local-aws-streaming.json").read_text())
     streaming = {k: v["value"] for k, v in raw.items()}
     assert streaming["cluster_arn"].startswith("arn:aws:kafka:us-east-1:123456789012:serverless-cluster/")
-    assert streaming["bootstrap_brokers_sasl_iam"] == broker.bootstrap
+    assert streaming["bootstrap_brokers_sasl_iam"] == local_deployment.kafka_bootstrap
 
     rendered = tmp_path / "rendered"
     run = run_playbook(tmp_path, "env_name=local", f"outputs_dir={outputs_dir}", f"render_dir={rendered}")
     assert run.returncode == 0, run.output[-4000:]
     props = job.parse_properties((rendered / "kafka" / "client.properties").read_text())
-    assert props["bootstrap.servers"] == broker.bootstrap
+    assert props["bootstrap.servers"] == local_deployment.kafka_bootstrap
 
     topics = load_env("local").domains.streaming.topics
     admin = job.admin_client(props)

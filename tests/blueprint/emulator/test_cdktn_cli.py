@@ -18,7 +18,7 @@ from blueprint.release import state_store as state
 from blueprint.release.connection import connect
 from blueprint.spec import load_env
 
-pytestmark = pytest.mark.apply
+pytestmark = [pytest.mark.apply, pytest.mark.aws(services={"s3", "kms", "iam", "ec2", "logs", "sts"})]
 REPO = Path(__file__).resolve().parents[3]
 TOOLS = REPO / ".tools" / "cdktn" / "node_modules"
 

@@ -4,6 +4,7 @@ the field and the fix."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -51,10 +52,23 @@ def finding(rule: str, stack: str, address: str) -> Finding:
     return Finding(rule, "invariant", stack, address, "m", "f", Path("x"))
 
 
-def test_checked_in_file_is_valid_today() -> None:
+def test_checked_in_file_is_valid_on_the_commits_date() -> None:
+    from blueprint.policy.suppressions import today_for_expiry
+
+    day = today_for_expiry()
+    assert day.isoformat() == os.environ["BLUEPRINT_TODAY"]  # pinned by tests/conftest.py, not the calendar
     entries = load_suppressions(default_suppressions())
     assert entries, "the checked-in file has entries"
-    assert all(len(e.reason) >= 20 and e.expires >= dt.date.today() for e in entries)
+    assert all(len(e.reason) >= 20 and e.expires >= day for e in entries)
+
+
+def test_a_pinned_day_decides_expiry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write(tmp_path, GOOD)  # expires 2027-05-31
+    monkeypatch.setenv("BLUEPRINT_TODAY", "2027-05-31")
+    assert len(load_suppressions(path)) == 1
+    monkeypatch.setenv("BLUEPRINT_TODAY", "2027-06-01")
+    with pytest.raises(SuppressionError, match="expired"):
+        load_suppressions(path)
 
 
 def test_valid_entry_loads_and_matches(tmp_path: Path) -> None:

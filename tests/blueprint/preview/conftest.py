@@ -25,8 +25,9 @@ def git(repo: Path, *args: str) -> str:
     return proc.stdout.strip()
 
 
-def copy_project(dest: Path) -> Path:
-    """A new git repository at `dest` with the project's tracked files, committed as the base."""
+def copy_project(dest: Path, whole_local: bool = False) -> Path:
+    """A new git repository at `dest` with the project's tracked files, committed as the base. Unless
+    `whole_local`, its `local` keeps the foundation and the lake only (see below)."""
     files = subprocess.run(
         ["git", "-C", str(PROJECT), "ls-files", "-z"], capture_output=True, check=True
     ).stdout.split(b"\0")
@@ -43,7 +44,8 @@ def copy_project(dest: Path) -> Path:
     # lake's zones and the foundation's outputs) are left out, so every plan is about those two.
     local = dest / "environments" / "local.yaml"
     text = local.read_text()
-    local.write_text(text[: text.index("  warehouse:\n")] if "  warehouse:\n" in text else text)
+    if not whole_local:
+        local.write_text(text[: text.index("  warehouse:\n")] if "  warehouse:\n" in text else text)
     git(dest, "init", "-q")
     git(dest, "add", "-A")
     git(dest, "commit", "-q", "-m", "base")

@@ -1,27 +1,27 @@
-"""Plan tier: `preview --deployed` plans head against the environment `blueprint deploy` put on the
+"""Apply tier: `preview --deployed` plans head against the environment `blueprint deploy` put on the
 emulator (as the PR workflow plans against a real environment): only what the change touches, read-only.
 
-The throwaway repository's `local` holds the foundation and the lake (see conftest). Its base is deployed
-once for the module; head lengthens the lake's noncurrent-version retention (7 -> 14 days).
+The deployed base is the session's shared deployment of `local` (tests/conftest.py); the throwaway
+repository is a copy of the project with `local` whole, and head lengthens the lake's noncurrent-version
+retention (7 -> 14 days).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from blueprint import emulator
 from blueprint.errors import BlueprintError
 from blueprint.naming import Namer
 from blueprint.preview import PreviewOptions, PreviewResult, preview
-from blueprint.release import deploy
 from blueprint.release.connection import connect
-from blueprint.spec import PlatformSpec, load_spec
+from blueprint.spec import PlatformSpec
+from tests.endpoint_capabilities import LOCAL_STACKS
+from tests.shared_deployment import LocalDeployment
 
-pytestmark = pytest.mark.plan
+pytestmark = [pytest.mark.apply, pytest.mark.local_deployment(step=4), pytest.mark.aws(services=LOCAL_STACKS)]
 
 
 @dataclass
@@ -34,21 +34,15 @@ class Deployed:
 
 
 @pytest.fixture(scope="module")
-def deployed(tmp_path_factory: pytest.TempPathFactory, repo_tools) -> Iterator[Deployed]:
-    repo = repo_tools.copy_project(tmp_path_factory.mktemp("repo"))
+def deployed(
+    tmp_path_factory: pytest.TempPathFactory, repo_tools, local_deployment: LocalDeployment
+) -> Deployed:
+    repo = repo_tools.copy_project(tmp_path_factory.mktemp("repo"), whole_local=True)
     base = repo_tools.git(repo, "rev-parse", "HEAD")
     local = repo / "environments" / "local.yaml"
-    spec = load_spec(local)
     repo_tools.edit(local, "noncurrent_version_expiration_days: 7", "noncurrent_version_expiration_days: 14")
     head = repo_tools.commit(repo, "head: longer noncurrent-version retention")
-    home = tmp_path_factory.mktemp("home")
-    emulator.ensure(home)
-    try:
-        result = deploy.deploy(spec, home, tmp_path_factory.mktemp("out"))
-        assert result.entry["result"] == "succeeded"
-        yield Deployed(repo, base, head, home, spec)
-    finally:
-        emulator.stop(home)
+    return Deployed(repo, base, head, local_deployment.home, local_deployment.spec)
 
 
 def _state_etags(d: Deployed) -> dict[str, str]:

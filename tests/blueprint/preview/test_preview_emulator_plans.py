@@ -24,7 +24,10 @@ from typer.testing import CliRunner
 from blueprint.cli.preview import affected
 from blueprint.preview import PreviewOptions, PreviewResult, preview
 
-pytestmark = pytest.mark.plan
+pytestmark = [
+    pytest.mark.apply,
+    pytest.mark.aws(services={"s3", "kms", "iam", "ec2", "logs", "sts"}, embedded=True),
+]  # it applies (terraform state, or the base on an emulator)
 
 HEX = "[0-9A-F]{8}"
 
@@ -46,7 +49,12 @@ def scenario(tmp_path_factory: pytest.TempPathFactory, repo_tools) -> Scenario:
     repo = repo_tools.copy_project(tmp_path_factory.mktemp("repo"))
     base = repo_tools.git(repo, "rev-parse", "HEAD")
     lake = repo / "modules" / "lake" / "aws.py"
-    repo_tools.edit(lake, 'ZONES = ("raw", "curated", "analytics")', 'ZONES = ("raw", "curated", "landing")')
+    vocabulary = (
+        repo / "modules" / "primitives" / "vocabulary.py"
+    )  # local's copy keeps foundation + lake only
+    repo_tools.edit(
+        vocabulary, 'ZONES = ("raw", "curated", "analytics")', 'ZONES = ("raw", "curated", "landing")'
+    )
     repo_tools.edit(
         lake,
         'name = namer.s3_bucket("lake", purpose)',

@@ -5,6 +5,8 @@ ledger."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,8 +17,9 @@ from blueprint import emulator
 from blueprint.release import ledger
 from blueprint.release.connection import connect
 from blueprint.spec import load_env
+from tests.endpoint_capabilities import LOCAL_STACKS
 
-pytestmark = pytest.mark.apply
+pytestmark = [pytest.mark.apply, pytest.mark.aws(services=LOCAL_STACKS)]
 REPO = Path(__file__).resolve().parents[3]
 CANARY = "canary-7f3e9b2a41d8c6e5-do-not-leak"
 
@@ -30,10 +33,20 @@ def _files_containing(root: Path, needle: bytes) -> list[Path]:
     return hits
 
 
+def _minimal_path() -> str:
+    """Only the directories of the tools a deploy runs (wherever this machine keeps them), then the
+    system default: nothing else of the caller's environment reaches the deploy."""
+    tools = [shutil.which(name) for name in ("terraform", "git", "node")]
+    missing = [name for name, found in zip(("terraform", "git", "node"), tools, strict=True) if not found]
+    assert not missing, f"the deploy needs {missing} on PATH"
+    dirs = dict.fromkeys(str(Path(found).resolve().parent) for found in tools if found)
+    return os.pathsep.join([*dirs, os.defpath])
+
+
 def test_canary_never_leaks(tmp_path: Path) -> None:
     home, out = tmp_path / "home", tmp_path / "out"
     env = {
-        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "PATH": _minimal_path(),
         "HOME": str(tmp_path),
         "BLUEPRINT_HOME": str(home),
         "AWS_SECRET_ACCESS_KEY": CANARY,

@@ -11,16 +11,18 @@ import time
 from pathlib import Path
 
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from blueprint import emulator
 from blueprint.emulator import local as local_env
+from blueprint.errors import BlueprintError
 from blueprint.naming import Namer
 from blueprint.release import deploy, ledger
 from blueprint.release.connection import connect
 from blueprint.spec import load_env
+from tests.endpoint_capabilities import LOCAL_STACKS
 
-pytestmark = pytest.mark.apply
+pytestmark = [pytest.mark.apply, pytest.mark.aws(services=LOCAL_STACKS, embedded=True)]
 REPO = Path(__file__).resolve().parents[3]
 
 
@@ -95,24 +97,38 @@ def _cli(home: Path, *args: str) -> subprocess.Popen[str]:
 
 
 def test_two_ups_at_once_share_one_emulator_and_one_wins(tmp_path: Path) -> None:
+    """The second `up` of an environment, started while the first deploys, shares its emulator and is
+    refused by the deployment lock before it plans anything; the first completes; a re-run is clean."""
+    from blueprint.release.deploy_lock import LOCK_KEY
+
     spec = load_env("local")
     home = tmp_path / "home"
+    namer = Namer(spec.prefix, spec.name)
     try:
         first = _cli(home, "up", "--env", "local", "--outdir", str(tmp_path / "out1"))
+        deadline = time.monotonic() + 180
+        locked = False
+        while time.monotonic() < deadline and first.poll() is None and not locked:
+            if (home / "emulator.json").is_file():
+                try:
+                    locked = _exists(connect(spec, home, start=False).s3(), namer.state_bucket(), LOCK_KEY)
+                except (BlueprintError, BotoCoreError):  # the emulator is still starting: poll again
+                    locked = False
+            time.sleep(0.3)
+        assert locked, "the first up never took the deployment lock"
         second = _cli(home, "up", "--env", "local", "--outdir", str(tmp_path / "out2"))
-        results = [p.communicate(timeout=600) for p in (first, second)]
-        codes = sorted(p.returncode for p in (first, second))
-        errors = "\n".join(err for _, err in results)
-        assert "Traceback" not in errors
-        if codes == [0, 2]:  # the usual case: the later one is refused by the state lock or a stale plan
-            assert "state lock" in errors or "stale" in errors or "changed this stack" in errors, errors
-        else:  # they can also serialize cleanly (the second finds nothing left to do)
-            assert codes == [0, 0], errors
+        _, second_err = second.communicate(timeout=300)
+        assert second.returncode == 2, second_err
+        assert "holds the deployment lock" in second_err and "deploy of local" in second_err, second_err
+        assert "Traceback" not in second_err
+        assert not (tmp_path / "out2").exists()  # refused before synthesis: nothing planned or applied
+        _, first_err = first.communicate(timeout=600)
+        assert first.returncode == 0, first_err
         assert len(list(home.glob("emulator.json"))) == 1
-        # Whatever happened, a re-run converges and the state is whole.
-        result = local_env.up(spec, home, tmp_path / "out3")
-        assert result.verified and result.resources == _synthesized_resources(tmp_path)
-        assert not any(local_env.replan(spec, home, tmp_path / "out3").values())
+        s3 = connect(spec, home, start=False).s3()
+        assert not _exists(s3, namer.state_bucket(), LOCK_KEY)  # released
+        assert [e["result"] for e in ledger.history(s3, spec)] == ["succeeded"]  # the refusal is no attempt
+        assert not any(local_env.replan(spec, home, tmp_path / "out1").values())
     finally:
         emulator.stop(home)
 

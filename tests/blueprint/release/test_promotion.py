@@ -1,4 +1,4 @@
-"""Deploy to `local`, promote exactly that to `localstg` (both on one emulator), and every refusal:
+"""Promote the session's deployment of `local` to `localstg` (both on one emulator), and every refusal:
 source never deployed, different commit, plan changed after approval, out-of-order promotion, drift,
 a held state lock, an unreachable backend. Nothing in state is lost in any of them."""
 
@@ -18,11 +18,12 @@ from blueprint.errors import BlueprintError, EmulatorError, TerraformError
 from blueprint.naming import Namer
 from blueprint.paths import environments_dir
 from blueprint.release import deploy, drift, ledger, promote
-from blueprint.release.bundle import current_commit
 from blueprint.spec import PlatformSpec, chain_of, load_all, load_spec
 from blueprint.verify.aws import verify_aws
+from tests.endpoint_capabilities import LOCAL_STACKS
+from tests.shared_deployment import LocalDeployment
 
-pytestmark = pytest.mark.apply
+pytestmark = [pytest.mark.apply, pytest.mark.aws(services=LOCAL_STACKS)]
 
 
 @pytest.fixture(scope="module")
@@ -31,23 +32,20 @@ def specs() -> dict[str, PlatformSpec]:
 
 
 @pytest.fixture(scope="module")
-def world(
-    tmp_path_factory: pytest.TempPathFactory, specs: dict[str, PlatformSpec]
-) -> Iterator[dict[str, Any]]:
-    """One emulator; `local` deployed once for the whole module; everything stopped at the end.
-
-    The commit is read once: files edited while the module runs must not look like another commit."""
-    home, out = tmp_path_factory.mktemp("home"), tmp_path_factory.mktemp("out")
-    pinned = current_commit(Path(__file__).resolve().parents[3])
+def world(local_deployment: LocalDeployment) -> Iterator[dict[str, Any]]:
+    """The session's shared deployment of `local` (one emulator); promotions pin the commit it recorded,
+    so files edited while the run goes on do not look like another commit."""
+    d = local_deployment
     patch = pytest.MonkeyPatch()
-    patch.setattr(deploy, "current_commit", lambda repo: pinned)
-    patch.setattr(promote, "current_commit", lambda repo: pinned)
+    patch.setattr(deploy, "current_commit", lambda repo: d.commit)
+    patch.setattr(promote, "current_commit", lambda repo: d.commit)
     try:
-        result = deploy.deploy(specs["local"], home, out)
-        yield {"home": home, "out": out, "deployed": result}
+        yield {"home": d.home, "out": d.out, "deployed": d.result}
     finally:
-        emulator.stop(home)
         patch.undo()
+
+
+SHARED = pytest.mark.local_deployment(step=5)
 
 
 def _promote(specs: dict[str, PlatformSpec], world: dict[str, Any], **kw: Any) -> promote.Promotion:
@@ -76,6 +74,7 @@ def test_refuses_a_source_never_deployed(specs: dict[str, PlatformSpec], tmp_pat
         emulator.stop(tmp_path)
 
 
+@SHARED
 def test_deploy_records_the_ledger(specs: dict[str, PlatformSpec], world: dict[str, Any]) -> None:
     result = world["deployed"]
     s3 = result.connection.s3()
@@ -95,6 +94,7 @@ def test_deploy_records_the_ledger(specs: dict[str, PlatformSpec], world: dict[s
     assert json.loads((bundle_dir / "manifest.json").read_text())["digest"] == result.bundle.digest
 
 
+@SHARED
 def test_refuses_a_different_commit(
     specs: dict[str, PlatformSpec], world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -103,6 +103,7 @@ def test_refuses_a_different_commit(
         _promote(specs, world)
 
 
+@SHARED
 def test_plan_for_approval_then_stale_plan_refused_then_apply(
     specs: dict[str, PlatformSpec], world: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -146,6 +147,7 @@ def test_plan_for_approval_then_stale_plan_refused_then_apply(
     assert not any(p.changes for p in final.plans.values())
 
 
+@SHARED
 def test_drift_is_detected(specs: dict[str, PlatformSpec], world: dict[str, Any]) -> None:
     spec = specs["local"]
     plans = drift.drift(spec, world["home"], world["out"])
@@ -163,6 +165,7 @@ def test_drift_is_detected(specs: dict[str, PlatformSpec], world: dict[str, Any]
     assert not any(p.changes for p in drift.drift(spec, world["home"], world["out"]).values())
 
 
+@SHARED
 def test_a_held_state_lock_names_its_holder(specs: dict[str, PlatformSpec], world: dict[str, Any]) -> None:
     spec = specs["local"]
     namer = Namer(spec.prefix, spec.name)

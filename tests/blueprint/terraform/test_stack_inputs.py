@@ -19,7 +19,10 @@ from blueprint.synth import Synthesized
 from blueprint.terraform import Target, TerraformRunner, inputs
 from main import PlannedStack
 
-pytestmark = pytest.mark.plan
+pytestmark = [
+    pytest.mark.apply,
+    pytest.mark.aws(services=set()),
+]  # it applies (terraform state, or the base on an emulator)
 
 PRODUCER, CONSUMER = "t-aws-foundation", "t-aws-serving"
 
