@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from blueprint.policy.checkov import OFFLINE_ENV, checkov_env
+from blueprint.policy.checkov import OFFLINE_ENV, checkov_env, scannable
 from blueprint.policy.model import StackDoc
 
 pytestmark = pytest.mark.policy
@@ -69,7 +69,7 @@ def _run_guarded(
 def test_checkov_makes_no_outbound_connection(
     mutated: Callable[[str, Callable[[dict], None]], StackDoc], checkov_bin: str, tmp_path: Path
 ) -> None:
-    stack = mutated("dev-aws-lake", lambda doc: None)
+    stack = mutated("dev-aws-lake", lambda doc: doc.update(scannable(doc)))  # as the gate scans it
     proc, attempts = _run_guarded(checkov_bin, stack.path, checkov_env(), tmp_path)
     assert attempts == []
     assert proc.returncode in (0, 1), proc.stderr[-2000:]
@@ -79,7 +79,7 @@ def test_checkov_makes_no_outbound_connection(
 def test_without_the_offline_settings_checkov_reaches_out(
     mutated: Callable[[str, Callable[[dict], None]], StackDoc], checkov_bin: str, tmp_path: Path
 ) -> None:
-    stack = mutated("dev-aws-lake", lambda doc: None)
+    stack = mutated("dev-aws-lake", lambda doc: doc.update(scannable(doc)))  # as the gate scans it
     online = {k: v for k, v in checkov_env().items() if k not in OFFLINE_ENV}
     _, attempts = _run_guarded(checkov_bin, stack.path, online, tmp_path)
     assert attempts, "the guard saw no connection attempt: it proves nothing"

@@ -120,7 +120,7 @@ def test_init_of_a_new_stack_leaves_the_shared_plugin_cache_alone(
     for registry.terraform.io/hashicorp/aws cached in .terraform/providers")."""
     import shutil
 
-    entries = list((runner.workdir / "plugin-cache").rglob("linux_amd64"))
+    entries = list(runner.cache.rglob("linux_amd64"))
     assert entries, "the plans above should have filled the plugin cache"
     before = {p: p.lstat().st_mtime_ns for p in entries}
     fresh = tmp_path / "fresh"
